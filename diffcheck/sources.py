@@ -1,0 +1,239 @@
+"""Schema sources: a directory of .sql files, one .sql file, a database URL, SQLAlchemy
+models (``models:pkg.mod:attr``) and a git revision (``git:REV:path``).
+
+A non-database source is *materialized* into an empty scratch database, so PostgreSQL itself
+parses and normalizes it; a database source is inspected where it is."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import subprocess
+import sys
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import dsn as dsnlib
+from .errors import SchemaLoadError, SourceError
+from .loader import load_text
+from .pg import Connection
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Source:
+    """Base class. ``label`` is how messages name the source."""
+
+    label: str
+
+    @property
+    def is_database(self) -> bool:
+        """True when the source is a live database rather than something to build."""
+        return False
+
+    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
+        """Build the schema into the empty database behind ``conn`` (autocommit)."""
+        raise NotImplementedError
+
+    def content_key(self) -> str | None:
+        """A hash of everything that determines the built schema, or None if unknown."""
+        return None
+
+    def files(self) -> list[tuple[str, str]]:
+        """(display path, text) of the SQL files, in load order (SQL sources only)."""
+        return []
+
+
+@dataclass
+class SqlFilesSource(Source):
+    """SQL text from files; shared by directory, single-file and git sources."""
+
+    loaded: list[tuple[str, str]] = field(default_factory=list)
+
+    def files(self) -> list[tuple[str, str]]:
+        return self.loaded
+
+    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
+        total = len(self.loaded)
+        for k, (path, text) in enumerate(self.loaded, 1):
+            if progress:
+                progress(f"building scratch: file {k}/{total} {path}")
+            load_text(conn, text, path)
+
+    def content_key(self) -> str:
+        h = hashlib.sha256()
+        for path, text in self.loaded:
+            h.update(path.encode() + b"\0" + text.encode() + b"\0")
+        return h.hexdigest()
+
+
+def _read_dir(root: Path, display_root: str) -> list[tuple[str, str]]:
+    files = sorted(p for p in root.rglob("*.sql") if p.is_file())
+    out = []
+    for p in files:
+        rel = p.relative_to(root).as_posix()
+        out.append((f"{display_root.rstrip('/')}/{rel}", _read(p)))
+    return out
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaLoadError(f"not UTF-8 text ({exc.reason})", path=str(path)) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def dir_source(path: str, project_dir: str = ".") -> SqlFilesSource:
+    """All ``*.sql`` under a directory, in sorted path order."""
+    root = Path(project_dir, path) if not Path(path).is_absolute() else Path(path)
+    if not root.exists():
+        raise SourceError(f"desired schema directory not found: {path}")
+    if root.is_file():
+        return SqlFilesSource(label=path, loaded=[(path, _read(root))])
+    loaded = _read_dir(root, path)
+    if not loaded:
+        raise SourceError(f"no .sql files under {path}")
+    return SqlFilesSource(label=path, loaded=loaded)
+
+
+def git_source(spec: str, project_dir: str = ".") -> SqlFilesSource:
+    """``REV:path`` read with ``git archive``: no checkout is touched."""
+    rev, sep, path = spec.partition(":")
+    if not sep or not rev or not path:
+        raise SourceError(f"bad git source 'git:{spec}': expected git:REV:path")
+    proc = subprocess.run(
+        ["git", "-C", project_dir, "archive", "--format=tar", rev, "--", path],
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        msg = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise SourceError(f"git:{spec}: {msg[-1] if msg else 'git archive failed'}")
+    loaded = []
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+            if member.isfile() and member.name.endswith(".sql"):
+                fh = tar.extractfile(member)
+                assert fh is not None
+                try:
+                    text = fh.read().decode("utf-8")
+                except UnicodeDecodeError:
+                    raise SchemaLoadError("not UTF-8 text", path=f"git:{rev}:{member.name}") from None
+                loaded.append((f"git:{rev}:{PurePosixPath(member.name)}", text))
+    if not loaded:
+        raise SourceError(f"git:{spec}: no .sql files at that path")
+    return SqlFilesSource(label=f"git:{spec}", loaded=loaded)
+
+
+@dataclass
+class DatabaseSource(Source):
+    """An existing database, inspected in place (read-only)."""
+
+    url: str = ""
+
+    @property
+    def is_database(self) -> bool:
+        return True
+
+
+@dataclass
+class ModelsSource(Source):
+    """SQLAlchemy metadata, materialized with ``metadata.create_all``."""
+
+    target: str = ""
+    project_dir: str = "."
+
+    def metadata(self) -> Any:
+        """Import ``pkg.mod:attr`` and return its MetaData (a declarative Base works too)."""
+        module_name, sep, attr = self.target.partition(":")
+        if not sep or not module_name or not attr:
+            raise SourceError(f"bad models source 'models:{self.target}': expected pkg.module:attr")
+        root = str(Path(self.project_dir).resolve())
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise SourceError(f"models:{self.target}: cannot import {module_name}: {exc}") from None
+        except Exception as exc:
+            raise SourceError(
+                f"models:{self.target}: importing {module_name} failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        obj: Any = module
+        for part in attr.split("."):
+            if not hasattr(obj, part):
+                raise SourceError(f"models:{self.target}: {module_name} has no attribute {attr!r}")
+            obj = getattr(obj, part)
+        from sqlalchemy import MetaData
+
+        meta = obj if isinstance(obj, MetaData) else getattr(obj, "metadata", None)
+        if not isinstance(meta, MetaData):
+            raise SourceError(
+                f"models:{self.target}: {attr} is neither a MetaData nor a declarative Base"
+            )
+        return meta
+
+    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
+        from sqlalchemy import create_engine, schema
+        from sqlalchemy.pool import NullPool
+
+        meta = self.metadata()
+        if progress:
+            progress(f"building scratch from models:{self.target}")
+        engine = create_engine(dsnlib.sqlalchemy_url(url), poolclass=NullPool)
+        try:
+            with engine.begin() as sa_conn:
+                for name in sorted({t.schema for t in meta.tables.values() if t.schema}):
+                    sa_conn.execute(schema.CreateSchema(name, if_not_exists=True))
+                meta.create_all(sa_conn)
+        except Exception as exc:
+            first = str(getattr(exc, "orig", exc)).strip().splitlines()
+            raise SourceError(
+                f"models:{self.target}: create_all failed: {first[0] if first else exc}"
+            ) from None
+        finally:
+            engine.dispose()
+
+    def content_key(self) -> str:
+        from sqlalchemy.dialects import postgresql
+        from sqlalchemy.schema import CreateIndex, CreateTable
+
+        meta = self.metadata()
+        dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+        h = hashlib.sha256(b"models\0")
+        for table in meta.sorted_tables:
+            h.update(str(CreateTable(table).compile(dialect=dialect)).encode())
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                h.update(str(CreateIndex(index).compile(dialect=dialect)).encode())
+        return h.hexdigest()
+
+
+def resolve(spec: str, project_dir: str = ".") -> Source:
+    """Turn a source spec into a Source; the prefix decides the kind."""
+    spec = spec.strip()
+    if not spec:
+        raise SourceError("empty schema source")
+    if "://" in spec:
+        scheme = spec.split("://", 1)[0].split("+", 1)[0]
+        if scheme not in ("postgresql", "postgres"):
+            raise SourceError(f"unknown source prefix '{scheme}://' (expected postgresql://)")
+        return DatabaseSource(label=dsnlib.mask(spec), url=dsnlib.normalize(spec))
+    prefix, sep, rest = spec.partition(":")
+    if sep and len(prefix) > 1:  # a one-letter prefix is a Windows drive, not a source kind
+        if prefix == "git":
+            return git_source(rest, project_dir)
+        if prefix == "models":
+            return ModelsSource(label=spec, target=rest, project_dir=project_dir)
+        if prefix in ("dir", "file"):
+            return dir_source(rest, project_dir)
+        raise SourceError(
+            f"unknown source prefix '{prefix}:' (expected a path, postgresql://, git: or models:)"
+        )
+    return dir_source(spec, project_dir)

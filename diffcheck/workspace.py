@@ -1,0 +1,177 @@
+"""A command's working set: the live connection, the scratch server, and every scratch
+database built along the way, all released in one ``finally``.
+
+This is pg-schema-diff's temp-database factory: sources become inspectable databases here,
+and diffs between two of them go through :func:`Workspace.diff`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+
+from . import dsn as dsnlib
+from . import engine, normalize, pg
+from .config import Settings
+from .errors import ConfigError
+from .scratch import ScratchDB, ScratchServer, server_for
+from .sources import DatabaseSource, Source
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Side:
+    """A resolved side of a comparison: a database URL and whether diffcheck owns it."""
+
+    url: str
+    label: str
+    scratch: bool  # True: a scratch database we may write to (usable as a normalization context)
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+class Workspace:
+    """Owns scratch databases for the duration of a command."""
+
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.progress = progress or _noop
+        self.filters = engine.Filters(
+            settings.include_schemas, settings.exclude_schemas, settings.exclude
+        )
+        self._server: ScratchServer | None = None
+        self._owned: list[ScratchDB] = []
+        self._live_major: int | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Drop every scratch database this workspace created."""
+        while self._owned:
+            db = self._owned.pop()
+            try:
+                assert self._server is not None
+                self._server.drop(db.name)
+            except Exception as exc:  # keep dropping the rest; report, never mask
+                log.warning("could not drop scratch database %s: %s", db.name, exc)
+
+    # -- live ----------------------------------------------------------------------------------
+    def live_url(self) -> str:
+        """The live URL from settings, or a clear error naming where it may come from."""
+        if not self.settings.live:
+            raise ConfigError(
+                "no live database: pass --live URL or set DIFFCHECK_LIVE_URL or DATABASE_URL"
+            )
+        return dsnlib.normalize(self.settings.live)
+
+    def live_major(self) -> int:
+        """Live's major version (connecting once)."""
+        if self._live_major is None:
+            with pg.connection(self.live_url(), autocommit=True, role="live") as conn:
+                self._live_major = pg.server_major(conn)
+        return self._live_major
+
+    # -- scratch -------------------------------------------------------------------------------
+    def server(self, reference_url: str | None = None) -> ScratchServer:
+        """The scratch server, checked once (CREATEDB, version, not-live)."""
+        if self._server is None:
+            live = self.settings.live and dsnlib.normalize(self.settings.live)
+            server = server_for(self.settings.scratch_url, live or reference_url)
+            major = None
+            if live:
+                major = self.live_major()
+            elif reference_url:
+                with pg.connection(reference_url, autocommit=True) as conn:
+                    major = pg.server_major(conn)
+            server.check(major, self.settings.allow_version_mismatch)
+            self._server = server
+        return self._server
+
+    def new_scratch(self) -> ScratchDB:
+        """An empty scratch database owned by this workspace."""
+        db = self.server().create()
+        self._owned.append(db)
+        return db
+
+    def build(self, source: Source) -> Side:
+        """Resolve a source to a database: in place for URLs, built in scratch otherwise."""
+        if isinstance(source, DatabaseSource):
+            return Side(source.url, source.label, scratch=False)
+        db = self.new_scratch()
+        started = time.monotonic()
+        with pg.connection(db.url, autocommit=True, role="scratch database") as conn:
+            source.materialize(conn, db.url, self.progress)
+        log.info("built %s in %.2fs", source.label, time.monotonic() - started)
+        return Side(db.url, source.label, scratch=True)
+
+    def dump(self, url: str) -> str:
+        """``pg_dump --schema-only`` text of a database (with privileges if compared)."""
+        with pg.connection(url, autocommit=True) as conn:
+            major = pg.server_major(conn)
+        return pg.pg_dump_schema(url, major, privileges=self.settings.with_privileges)
+
+    def restore(self, script: str, label: str) -> Side:
+        """A new scratch database loaded from a pg_dump script."""
+        db = self.new_scratch()
+        pg.psql_restore(db.url, self.server().major, script)
+        return Side(db.url, label, scratch=True)
+
+    def clone(self, url: str, label: str) -> Side:
+        """A scratch copy of a database's schema via ``pg_dump --schema-only`` and restore:
+        no data, no exclusive access to the original."""
+        self.progress(f"cloning schema of {label}")
+        return self.restore(self.dump(url), f"clone of {label}")
+
+    def discard(self, side: Side) -> None:
+        """Drop a scratch side now rather than at the end of the command."""
+        for db in list(self._owned):
+            if db.url == side.url:
+                self._owned.remove(db)
+                assert self._server is not None
+                self._server.drop(db.name)
+
+    # -- comparing -----------------------------------------------------------------------------
+    def inspect(self, side: Side) -> engine.Inspection:
+        """Inspect one side read-only."""
+        with pg.connection(side.url, autocommit=True, role=side.label) as conn:
+            return engine.inspect(conn, side.label, self.filters)
+
+    def inspect_pair(self, a: Side, b: Side) -> tuple[engine.Inspection, engine.Inspection]:
+        """Inspect two sides concurrently: inspection is mostly waiting on the servers."""
+        self.progress("inspecting")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            fa = pool.submit(self.inspect, a)
+            fb = pool.submit(self.inspect, b)
+            return fa.result(), fb.result()
+
+    def diff(self, a: Side, b: Side) -> list[str]:
+        """Checked statements turning side ``a`` into side ``b``."""
+        ia, ib = self.inspect_pair(a, b)
+        return self.diff_inspections(ia, ib, context=b if b.scratch else None)
+
+    def diff_inspections(
+        self, ia: engine.Inspection, ib: engine.Inspection, context: Side | None
+    ) -> list[str]:
+        """Diff two inspections, round-tripping differing expressions in ``context``."""
+        privileges = self.settings.with_privileges
+        statements = engine.raw_diff(ia, ib, privileges=privileges)
+        if statements and context is not None:
+            with pg.connection(context.url, role="scratch database") as conn:
+                if normalize.normalize_pair(ia.inspector, ib.inspector, conn):
+                    statements = engine.raw_diff(ia, ib, privileges=privileges)
+        return engine.split_checked(statements)

@@ -1,0 +1,10 @@
+-- blind_spot__column_collation_c: column collation set to "C"
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.event (
+    id bigint NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    payload text,
+    CONSTRAINT event_pkey PRIMARY KEY (id)
+);

@@ -1,0 +1,11 @@
+-- blind_spot__column_collation_c_to_posix: column collation "C" -> "POSIX" with an index on it
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.event (
+    id bigint NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    payload text,
+    CONSTRAINT event_pkey PRIMARY KEY (id)
+);
+CREATE INDEX event_kind_idx ON public.event (kind);

@@ -1,0 +1,11 @@
+-- blind_spot__replica_identity_full: REPLICA IDENTITY FULL
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.event (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    payload text,
+    CONSTRAINT event_pkey PRIMARY KEY (id)
+);
+ALTER TABLE public.event REPLICA IDENTITY FULL;

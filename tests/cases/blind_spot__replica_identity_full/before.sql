@@ -1,0 +1,10 @@
+-- blind_spot__replica_identity_full: REPLICA IDENTITY FULL
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.event (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    payload text,
+    CONSTRAINT event_pkey PRIMARY KEY (id)
+);

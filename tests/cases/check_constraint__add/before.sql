@@ -1,0 +1,9 @@
+-- check_constraint__add: add a named CHECK constraint
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.product (
+    id integer PRIMARY KEY,
+    price numeric(10,2) NOT NULL,
+    discount numeric(10,2) DEFAULT 0 NOT NULL
+);

@@ -1,0 +1,8 @@
+-- column__add_array_and_jsonb: add array and jsonb columns with defaults
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.orders (
+    id integer PRIMARY KEY,
+    note text
+);

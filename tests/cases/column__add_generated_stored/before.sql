@@ -1,0 +1,9 @@
+-- column__add_generated_stored: add a STORED generated column
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.line (
+    id integer PRIMARY KEY,
+    qty integer NOT NULL,
+    price numeric(10,2) NOT NULL
+);

@@ -1,0 +1,9 @@
+-- column__drop_default: remove a default
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.orders (
+    id integer PRIMARY KEY,
+    note text,
+    qty integer
+);

@@ -1,0 +1,9 @@
+-- enum__array_column_remove_value: enum recreated while used by an array column
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TYPE public.mood AS ENUM ('sad', 'happy');
+CREATE TABLE public.diary (
+    id integer PRIMARY KEY,
+    moods public.mood[] DEFAULT '{}'::public.mood[]
+);

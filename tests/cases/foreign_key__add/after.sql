@@ -1,0 +1,13 @@
+-- foreign_key__add: add a FK to an existing column
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.author (
+    id integer PRIMARY KEY,
+    name text NOT NULL
+);
+CREATE TABLE public.book (
+    id integer PRIMARY KEY,
+    author_id integer REFERENCES public.author (id),
+    title text NOT NULL
+);

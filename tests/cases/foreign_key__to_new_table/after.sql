@@ -1,0 +1,9 @@
+-- foreign_key__to_new_table: FK to a table created in the same migration
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.publisher (id integer PRIMARY KEY, name text);
+CREATE TABLE public.book (
+    id integer PRIMARY KEY,
+    publisher_id integer REFERENCES public.publisher (id)
+);

@@ -1,0 +1,8 @@
+-- function__change_return_type: return type changes (CREATE OR REPLACE not allowed: drop + create)
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.keep (id integer);
+CREATE FUNCTION public.answer() RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT '42' $$;

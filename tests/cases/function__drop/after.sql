@@ -1,0 +1,5 @@
+-- function__drop: function dropped
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.keep (id integer);

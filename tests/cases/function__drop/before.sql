@@ -1,0 +1,8 @@
+-- function__drop: function dropped
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE FUNCTION public.tax(amount numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT amount * 0.20 $$;
+CREATE TABLE public.keep (id integer);

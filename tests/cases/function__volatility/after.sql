@@ -1,0 +1,8 @@
+-- function__volatility: IMMUTABLE -> STABLE
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.keep (id integer);
+CREATE FUNCTION public.today_label() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$ SELECT 'day' $$;

@@ -1,0 +1,17 @@
+-- index__gist_range: GiST index on a range column
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.doc (
+    id bigint PRIMARY KEY,
+    owner_id integer,
+    email text,
+    title text,
+    body text,
+    data jsonb,
+    created_at timestamptz DEFAULT now(),
+    during tstzrange,
+    code char(8),
+    deleted boolean DEFAULT false
+);
+CREATE INDEX doc_during_gist ON public.doc USING gist (during);

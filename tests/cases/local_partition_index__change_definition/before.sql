@@ -1,0 +1,11 @@
+-- local_partition_index__change_definition: local partition index definition changes
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE INDEX measurement_2023_local ON public.measurement_2023 (peak);

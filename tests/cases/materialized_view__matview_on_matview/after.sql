@@ -1,0 +1,13 @@
+-- materialized_view__matview_on_matview: second matview built on the first is added
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.emp (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    dept text,
+    salary numeric(10,2),
+    active boolean DEFAULT true
+);
+CREATE MATERIALIZED VIEW public.dept_pay AS SELECT dept, sum(salary) AS total FROM public.emp GROUP BY dept;
+CREATE MATERIALIZED VIEW public.top_dept AS SELECT dept FROM public.dept_pay ORDER BY total DESC LIMIT 1;

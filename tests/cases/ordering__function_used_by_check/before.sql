@@ -1,0 +1,9 @@
+-- ordering__function_used_by_check: new function used by a new CHECK constraint
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.emp (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    salary numeric(10,2)
+);

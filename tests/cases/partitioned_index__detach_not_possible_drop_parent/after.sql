@@ -1,0 +1,13 @@
+-- partitioned_index__detach_not_possible_drop_parent: parent ON ONLY index with attached children dropped; children standalone indexes remain
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE public.measurement_2024 PARTITION OF public.measurement FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX measurement_2023_peak_idx ON public.measurement_2023 (peak);
+CREATE INDEX measurement_2024_peak_idx ON public.measurement_2024 (peak);

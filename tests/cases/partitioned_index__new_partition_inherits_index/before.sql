@@ -1,0 +1,12 @@
+-- partitioned_index__new_partition_inherits_index: new partition gets parent index and PK automatically
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+ALTER TABLE public.measurement ADD PRIMARY KEY (id, logdate);
+CREATE INDEX measurement_peak_idx ON public.measurement (peak);

@@ -1,0 +1,16 @@
+-- partitioned_table__attach_existing_table: existing standalone table attached as a partition
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2024 PARTITION OF public.measurement FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE public.measurement_2023 (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+);
+ALTER TABLE public.measurement ATTACH PARTITION public.measurement_2023 FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');

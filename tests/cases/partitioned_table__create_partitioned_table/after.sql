@@ -1,0 +1,15 @@
+-- partitioned_table__create_partitioned_table: brand-new partitioned table with PK, index and partitions
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.keep (id integer);
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE public.measurement_2024 PARTITION OF public.measurement FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE public.measurement ADD CONSTRAINT measurement_pkey PRIMARY KEY (id, logdate);
+CREATE INDEX measurement_peak_idx ON public.measurement (peak);

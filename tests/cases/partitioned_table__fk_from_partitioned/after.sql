@@ -1,0 +1,15 @@
+-- partitioned_table__fk_from_partitioned: FK on partitioned parent (cloned to partitions, must not be added per partition)
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.station (id integer PRIMARY KEY);
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer,
+    station_id integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE public.measurement_2024 PARTITION OF public.measurement FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE public.measurement ADD CONSTRAINT measurement_station_fk FOREIGN KEY (station_id) REFERENCES public.station (id);

@@ -1,0 +1,10 @@
+-- partitioned_table__partition_key_change: partition key changes from logdate to id
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: refuse
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');

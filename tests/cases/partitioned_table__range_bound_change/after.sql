@@ -1,0 +1,10 @@
+-- partitioned_table__range_bound_change: partition bound changes (needs DETACH + ATTACH with new bounds)
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2023-07-01');

@@ -1,0 +1,14 @@
+-- policy__enable_rls_and_create: RLS enabled and first policy created
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+DO $$ BEGIN CREATE ROLE "dc_reader"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "dc_writer"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE public.note (
+    id integer PRIMARY KEY,
+    owner name NOT NULL DEFAULT current_user,
+    body text,
+    published boolean DEFAULT false
+);
+ALTER TABLE public.note ENABLE ROW LEVEL SECURITY;
+CREATE POLICY note_owner ON public.note USING (owner = current_user);

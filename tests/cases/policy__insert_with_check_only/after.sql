@@ -1,0 +1,14 @@
+-- policy__insert_with_check_only: INSERT policy with only WITH CHECK added
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+DO $$ BEGIN CREATE ROLE "dc_reader"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "dc_writer"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE public.note (
+    id integer PRIMARY KEY,
+    owner name NOT NULL DEFAULT current_user,
+    body text,
+    published boolean DEFAULT false
+);
+ALTER TABLE public.note ENABLE ROW LEVEL SECURITY;
+CREATE POLICY note_insert ON public.note FOR INSERT TO dc_writer WITH CHECK (owner = current_user);

@@ -1,0 +1,14 @@
+-- privilege__column_level_grant: column-level SELECT/UPDATE grants
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+DO $$ BEGIN CREATE ROLE "dc_reader"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "dc_writer"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE public.note (
+    id integer PRIMARY KEY,
+    owner name NOT NULL DEFAULT current_user,
+    body text,
+    published boolean DEFAULT false
+);
+GRANT SELECT (id, body) ON TABLE public.note TO dc_reader;
+GRANT UPDATE (body) ON TABLE public.note TO dc_writer;

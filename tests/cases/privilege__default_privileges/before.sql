@@ -1,0 +1,7 @@
+-- privilege__default_privileges: ALTER DEFAULT PRIVILEGES IN SCHEMA
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+DO $$ BEGIN CREATE ROLE "dc_reader"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "dc_writer"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE SCHEMA app;

@@ -1,0 +1,17 @@
+-- privilege__function_execute_revoke_public: EXECUTE revoked from PUBLIC, granted to one role
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+DO $$ BEGIN CREATE ROLE "dc_reader"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "dc_writer"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE public.note (
+    id integer PRIMARY KEY,
+    owner name NOT NULL DEFAULT current_user,
+    body text,
+    published boolean DEFAULT false
+);
+CREATE FUNCTION public.note_count() RETURNS bigint
+    LANGUAGE sql STABLE
+    AS $$ SELECT count(*) FROM public.note $$;
+REVOKE ALL ON FUNCTION public.note_count() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.note_count() TO dc_reader;

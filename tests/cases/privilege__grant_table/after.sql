@@ -1,0 +1,14 @@
+-- privilege__grant_table: GRANT SELECT, INSERT on a table
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+DO $$ BEGIN CREATE ROLE "dc_reader"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "dc_writer"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE public.note (
+    id integer PRIMARY KEY,
+    owner name NOT NULL DEFAULT current_user,
+    body text,
+    published boolean DEFAULT false
+);
+GRANT SELECT ON TABLE public.note TO dc_reader;
+GRANT SELECT, INSERT, UPDATE ON TABLE public.note TO dc_writer;

@@ -1,0 +1,17 @@
+-- privilege__owner_change: table and function ownership change (ALTER ... OWNER TO)
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+DO $$ BEGIN CREATE ROLE "dc_reader"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE "dc_writer"; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE public.note (
+    id integer PRIMARY KEY,
+    owner name NOT NULL DEFAULT current_user,
+    body text,
+    published boolean DEFAULT false
+);
+CREATE FUNCTION public.note_count() RETURNS bigint
+    LANGUAGE sql STABLE
+    AS $$ SELECT count(*) FROM public.note $$;
+ALTER TABLE public.note OWNER TO dc_writer;
+ALTER FUNCTION public.note_count() OWNER TO dc_writer;

@@ -1,0 +1,6 @@
+-- sequence__as_type: sequence data type AS integer -> AS bigint
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.keep (id integer);
+CREATE SEQUENCE public.invoice_no_seq AS integer;

@@ -1,0 +1,5 @@
+-- sequence__create: new standalone sequence
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.keep (id integer);

@@ -1,0 +1,7 @@
+-- sequence__owned_by: sequence becomes OWNED BY a column
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.ticket (id bigint NOT NULL, code text);
+CREATE SEQUENCE public.ticket_id_seq OWNED BY public.ticket.id;
+ALTER TABLE public.ticket ALTER COLUMN id SET DEFAULT nextval('public.ticket_id_seq'::regclass);

@@ -1,0 +1,15 @@
+-- table__create: a new table with PK, FK, defaults is created
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.customer (
+    id integer PRIMARY KEY,
+    name text NOT NULL
+);
+
+CREATE TABLE public.invoice (
+    id integer PRIMARY KEY,
+    customer_id integer NOT NULL REFERENCES public.customer (id),
+    amount numeric(12,2) NOT NULL DEFAULT 0,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -1,0 +1,9 @@
+-- type_change__int_to_text: integer -> text (assignment cast exists, no USING needed)
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.cust (
+    id integer PRIMARY KEY,
+    zip integer,
+    note text
+);

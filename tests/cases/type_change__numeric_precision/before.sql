@@ -1,0 +1,9 @@
+-- type_change__numeric_precision: numeric(10,2) -> numeric(12,4)
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.cust (
+    id integer PRIMARY KEY,
+    amount numeric(10,2),
+    note text
+);

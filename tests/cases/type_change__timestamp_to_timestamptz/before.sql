@@ -1,0 +1,9 @@
+-- type_change__timestamp_to_timestamptz: timestamp -> timestamptz (TimeZone-dependent conversion)
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.cust (
+    id integer PRIMARY KEY,
+    seen_at timestamp without time zone,
+    note text
+);

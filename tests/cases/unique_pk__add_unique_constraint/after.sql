@@ -1,0 +1,10 @@
+-- unique_pk__add_unique_constraint: multi-column UNIQUE constraint added
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.item (
+    id integer PRIMARY KEY,
+    vendor text,
+    sku text,
+    CONSTRAINT item_vendor_sku_key UNIQUE (vendor, sku)
+);

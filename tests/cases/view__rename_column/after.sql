@@ -1,0 +1,12 @@
+-- view__rename_column: view column alias renamed (CREATE OR REPLACE cannot rename)
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.emp (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    dept text,
+    salary numeric(10,2),
+    active boolean DEFAULT true
+);
+CREATE VIEW public.active_emp AS SELECT id, name AS display_name FROM public.emp;

@@ -1,0 +1,12 @@
+-- view__security_invoker: PG15 security_invoker view option set
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.emp (
+    id integer PRIMARY KEY,
+    name text NOT NULL,
+    dept text,
+    salary numeric(10,2),
+    active boolean DEFAULT true
+);
+CREATE VIEW public.active_emp WITH (security_invoker = true) AS SELECT id, name FROM public.emp WHERE active;

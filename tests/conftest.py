@@ -1,0 +1,153 @@
+"""Shared fixtures: one real PostgreSQL per session, throwaway databases, CLI invocation,
+and an assertion after every test that no scratch database was left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pgserver  # noqa: E402
+
+from diffcheck import dsn as dsnlib  # noqa: E402
+from diffcheck.cli import main  # noqa: E402
+from diffcheck.scratch import PREFIX  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+TEST_DB_PREFIX = "dctest_"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """Admin URL of the test server (DIFFCHECK_TEST_DSN, else a throwaway cluster)."""
+    try:
+        url, stop = pgserver.start()
+    except RuntimeError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))  # CI must not go green by skipping every database test
+        pytest.skip(str(exc))
+    pgserver.wait_ready(url)
+    try:
+        yield url
+    finally:
+        stop()
+
+
+def _scratch_dbs(url: str) -> list[str]:
+    with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute("select datname from pg_database where starts_with(datname, %s)", (PREFIX,))
+        return sorted(r[0] for r in cur.fetchall())
+
+
+@pytest.fixture(autouse=True)
+def _no_scratch_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every database test must leave no diffcheck scratch database behind."""
+    if "pg_url" not in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("pg_url")
+    before = set(_scratch_dbs(url))
+    yield
+    left = set(_scratch_dbs(url)) - before
+    assert not left, f"scratch databases left behind: {sorted(left)}"
+
+
+@dataclass
+class DB:
+    """A test database."""
+
+    name: str
+    url: str
+
+    def execute(self, text: str) -> None:
+        """Run SQL with autocommit."""
+        with contextlib.closing(psycopg2.connect(self.url)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(text)
+
+    def query(self, text: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        """Fetch all rows."""
+        with contextlib.closing(psycopg2.connect(self.url)) as conn, conn.cursor() as cur:
+            cur.execute(text, params)
+            return list(cur.fetchall())
+
+
+@pytest.fixture
+def make_db(pg_url: str) -> Iterator[Callable[..., DB]]:
+    """Factory for throwaway databases, dropped after the test."""
+    made: list[str] = []
+
+    def make(sql_text: str | None = None, *, path: Path | None = None) -> DB:
+        name = TEST_DB_PREFIX + secrets.token_hex(5)
+        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        made.append(name)
+        db = DB(name, dsnlib.with_dbname(pg_url, name))
+        if path is not None:
+            sql_text = path.read_text()
+        if sql_text:
+            db.execute(sql_text)
+        return db
+
+    yield make
+    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for name in made:
+                cur.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+                )
+
+
+@dataclass
+class Run:
+    """The outcome of a CLI invocation."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Run]:
+    """Invoke ``diffcheck`` in-process with a clean environment; returns code, stdout, stderr."""
+    for var in list(os.environ):
+        if var.startswith("DIFFCHECK_") and var != "DIFFCHECK_TEST_DSN" or var == "DATABASE_URL":
+            monkeypatch.delenv(var, raising=False)
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        out, err = io.StringIO(), io.StringIO()
+        old = os.getcwd()
+        os.chdir(cwd or ROOT)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(list(args))
+        finally:
+            os.chdir(old)
+            for k in env or {}:
+                monkeypatch.delenv(k, raising=False)
+        return Run(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+def schema_files(directory: Path) -> str:
+    """All .sql files of a directory concatenated in load order."""
+    return "\n".join(p.read_text() for p in sorted(directory.rglob("*.sql")))
