@@ -45,12 +45,12 @@ def apply(settings: Settings, path: str, progress: Progress | None = None) -> Ap
                 il = ws.inspect(live)
                 fp = fingerprint(il.inspector)
                 if fp == the_plan.to_fp:
-                    return ApplyResult(status="already applied",
-                                       elapsed=time.monotonic() - started)
+                    return ApplyResult(status="already applied", elapsed=time.monotonic() - started)
                 if fp != the_plan.from_fp:
                     if live_matches(ws, live, the_plan, "to"):
-                        return ApplyResult(status="already applied",
-                                           elapsed=time.monotonic() - started)
+                        return ApplyResult(
+                            status="already applied", elapsed=time.monotonic() - started
+                        )
                     if not live_matches(ws, live, the_plan, "from"):
                         raise DriftError(
                             "live changed since the plan was reviewed (it matches neither the "
@@ -100,8 +100,18 @@ def apply_auto(
                 statements = ws.diff_inspections(il, idesired, context=desired)
                 if not statements:
                     return AutoResult("nothing to do", elapsed=time.monotonic() - started)
-                the_plan = _new_plan(settings, "auto", "auto", live.label, source.label,
-                                     fp_from, fp_to, "", to_sql, statements)
+                the_plan = _new_plan(
+                    settings,
+                    "auto",
+                    "auto",
+                    live.label,
+                    source.label,
+                    fp_from,
+                    fp_to,
+                    "",
+                    to_sql,
+                    statements,
+                )
                 reh = rehearse(ws, live, desired, statements)
                 _stamp(the_plan, reh)
                 if not reh.verified:
@@ -115,8 +125,11 @@ def apply_auto(
                         hint="pass --allow-hazard CODE (or --allow-hazard all) after review",
                     )
                 the_plan.approval = Approval(
-                    by="apply --auto", at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    allow=sorted(codes), digest=the_plan.digest())
+                    by="apply --auto",
+                    at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    allow=sorted(codes),
+                    digest=the_plan.digest(),
+                )
                 result = execute(ws, the_plan, live, desired, ws.inspect(live))
         finally:
             lock_conn.close()

@@ -65,24 +65,57 @@ def _progress(settings: configlib.Settings) -> Callable[[str], None]:
 def common_options(f: F) -> F:
     """Options every database-facing command takes."""
     opts = [
-        click.option("--live", "live", metavar="URL", help="Live database URL "
-                     "(default: $DIFFCHECK_LIVE_URL, then $DATABASE_URL)."),
-        click.option("--desired", metavar="SOURCE", help="Desired schema source: a directory "
-                     "(default schema/), a .sql file, a URL, git:REV:path or models:mod:attr."),
-        click.option("--include-schema", "include_schemas", multiple=True, metavar="S",
-                     help="Only compare these schemas (repeatable)."),
-        click.option("--exclude-schema", "exclude_schemas", multiple=True, metavar="S",
-                     help="Ignore these schemas (repeatable)."),
-        click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
-                     help="Ignore objects matching schema.name globs, e.g. 'app.trades_p*'."),
-        click.option("--scratch-url", metavar="URL",
-                     help="Server for scratch databases (default: live's server)."),
-        click.option("--scratch", "scratch_mode", type=click.Choice(["live", "embedded"]),
-                     help="'embedded' builds scratch databases on a throwaway embedded server."),
-        click.option("--allow-version-mismatch", is_flag=True, default=None,
-                     help="Allow scratch and live servers of different major versions."),
-        click.option("--with-privileges", is_flag=True, default=None,
-                     help="Also compare GRANTs."),
+        click.option(
+            "--live",
+            "live",
+            metavar="URL",
+            help="Live database URL (default: $DIFFCHECK_LIVE_URL, then $DATABASE_URL).",
+        ),
+        click.option(
+            "--desired",
+            metavar="SOURCE",
+            help="Desired schema source: a directory "
+            "(default schema/), a .sql file, a URL, git:REV:path or models:mod:attr.",
+        ),
+        click.option(
+            "--include-schema",
+            "include_schemas",
+            multiple=True,
+            metavar="S",
+            help="Only compare these schemas (repeatable).",
+        ),
+        click.option(
+            "--exclude-schema",
+            "exclude_schemas",
+            multiple=True,
+            metavar="S",
+            help="Ignore these schemas (repeatable).",
+        ),
+        click.option(
+            "--exclude",
+            "exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Ignore objects matching schema.name globs, e.g. 'app.trades_p*'.",
+        ),
+        click.option(
+            "--scratch-url",
+            metavar="URL",
+            help="Server for scratch databases (default: live's server).",
+        ),
+        click.option(
+            "--scratch",
+            "scratch_mode",
+            type=click.Choice(["live", "embedded"]),
+            help="'embedded' builds scratch databases on a throwaway embedded server.",
+        ),
+        click.option(
+            "--allow-version-mismatch",
+            is_flag=True,
+            default=None,
+            help="Allow scratch and live servers of different major versions.",
+        ),
+        click.option("--with-privileges", is_flag=True, default=None, help="Also compare GRANTs."),
         click.option("--quiet", "-q", is_flag=True, default=None, help="Less output."),
         click.option("--verbose", "-v", is_flag=True, default=None, help="Progress on stderr."),
         click.option("--color/--no-color", default=None, help="Force or disable colour."),
@@ -119,8 +152,7 @@ def _run(ctx: click.Context, fn: Callable[[], int]) -> None:
         if state.debug:
             traceback.print_exc()
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        click.echo(f"error: internal error: {type(exc).__name__}: {mask_message(first)}",
-                   err=True)
+        click.echo(f"error: internal error: {type(exc).__name__}: {mask_message(first)}", err=True)
         code = EXIT_ERROR
     ctx.exit(code)
 
@@ -133,8 +165,12 @@ def mask_message(message: str) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-@click.option("--project-dir", default=".", type=click.Path(file_okay=False),
-              help="Where pyproject.toml and schema/ live.")
+@click.option(
+    "--project-dir",
+    default=".",
+    type=click.Path(file_okay=False),
+    help="Where pyproject.toml and schema/ live.",
+)
 @click.version_option(package_name="diffcheck")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, project_dir: str) -> None:
@@ -150,29 +186,49 @@ def cli(ctx: click.Context, debug: bool, project_dir: str) -> None:
       3  plan/verify: written, but the rehearsal failed
     """
     ctx.obj = Ctx(debug, project_dir)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="diffcheck: %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="diffcheck: %(levelname)s: %(message)s",
+    )
 
 
 def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: str) -> None:
     fmt = settings.format
     if fmt == "json":
-        click.echo(render.json_text(in_sync=result.in_sync, source=result.source,
-                                    target=result.target, statements=result.statements,
-                                    hazards=result.hazards, elapsed=result.elapsed), nl=False)
+        click.echo(
+            render.json_text(
+                in_sync=result.in_sync,
+                source=result.source,
+                target=result.target,
+                statements=result.statements,
+                hazards=result.hazards,
+                elapsed=result.elapsed,
+            ),
+            nl=False,
+        )
         return
     if result.in_sync:
         if fmt == "markdown":
-            click.echo(render.markdown_text(in_sync=True, source=result.source,
-                                            target=result.target, statements=[]), nl=False)
+            click.echo(
+                render.markdown_text(
+                    in_sync=True, source=result.source, target=result.target, statements=[]
+                ),
+                nl=False,
+            )
         elif not settings.quiet:
-            click.echo(f"in sync: {result.source} matches {result.target} "
-                       f"({result.elapsed:.2f}s)")
+            click.echo(f"in sync: {result.source} matches {result.target} ({result.elapsed:.2f}s)")
         return
     if fmt == "markdown":
-        click.echo(render.markdown_text(in_sync=False, source=result.source,
-                                        target=result.target, statements=result.statements,
-                                        hazards=result.hazards), nl=False)
+        click.echo(
+            render.markdown_text(
+                in_sync=False,
+                source=result.source,
+                target=result.target,
+                statements=result.statements,
+                hazards=result.hazards,
+            ),
+            nl=False,
+        )
     elif fmt == "github":
         click.echo(render.github_text(result.statements, result.hazards), nl=False)
     else:
@@ -185,14 +241,21 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
         else:
             click.echo(text, nl=False)
         if not settings.quiet:
-            click.echo(f"-- {len(result.statements)} statement(s): {noun} "
-                       f"({result.elapsed:.2f}s)", err=True)
+            click.echo(
+                f"-- {len(result.statements)} statement(s): {noun} ({result.elapsed:.2f}s)",
+                err=True,
+            )
 
 
 @cli.command()
 @common_options
-@click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None,
-              help="Output format (default sql).")
+@click.option(
+    "--format",
+    "format",
+    type=click.Choice(configlib.FORMATS),
+    default=None,
+    help="Output format (default sql).",
+)
 @click.pass_context
 def check(ctx: click.Context, **flags: Any) -> None:
     """Exit 0 when live matches the desired schema, 2 when it does not.
@@ -240,8 +303,13 @@ def diff(ctx: click.Context, source: str, target: str, **flags: Any) -> None:
 
 @cli.command()
 @common_options
-@click.option("--older-than", default=60.0, show_default=True, type=float,
-              help="Minutes: only drop scratch databases at least this old.")
+@click.option(
+    "--older-than",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="Minutes: only drop scratch databases at least this old.",
+)
 @click.pass_context
 def clean(ctx: click.Context, older_than: float, **flags: Any) -> None:
     """Drop leftover diffcheck scratch databases (never anything else).
@@ -268,35 +336,66 @@ def _emit_plan_result(settings: configlib.Settings, result: planning.PlanResult)
     p = result.plan
     hazards = p.hazards()
     if settings.format == "json":
-        click.echo(render.json_text(
-            in_sync=False, source=p.get("live"), target=p.get("desired"),
-            statements=p.statements, hazards=hazards, elapsed=result.elapsed,
-            stats=result.stats,
-            extra={"plan": str(result.path), "rollback": str(result.rollback_path),
-                   "rehearsal": result.rehearsal.status,
-                   "rehearsal_detail": result.rehearsal.detail(),
-                   "from": p.from_fp, "to": p.to_fp, "digest": p.digest()}), nl=False)
+        click.echo(
+            render.json_text(
+                in_sync=False,
+                source=p.get("live"),
+                target=p.get("desired"),
+                statements=p.statements,
+                hazards=hazards,
+                elapsed=result.elapsed,
+                stats=result.stats,
+                extra={
+                    "plan": str(result.path),
+                    "rollback": str(result.rollback_path),
+                    "rehearsal": result.rehearsal.status,
+                    "rehearsal_detail": result.rehearsal.detail(),
+                    "from": p.from_fp,
+                    "to": p.to_fp,
+                    "digest": p.digest(),
+                },
+            ),
+            nl=False,
+        )
         return
     if settings.format == "markdown":
-        click.echo(render.markdown_text(
-            in_sync=False, source=p.get("live"), target=p.get("desired"),
-            statements=p.statements, hazards=hazards, stats=result.stats,
-            verdict=f"{result.rehearsal.status}: {result.rehearsal.detail()}"), nl=False)
+        click.echo(
+            render.markdown_text(
+                in_sync=False,
+                source=p.get("live"),
+                target=p.get("desired"),
+                statements=p.statements,
+                hazards=hazards,
+                stats=result.stats,
+                verdict=f"{result.rehearsal.status}: {result.rehearsal.detail()}",
+            ),
+            nl=False,
+        )
         return
     if not settings.quiet:
         click.echo(render.sql_text(p.statements, hazards, result.stats), nl=False)
     rb = result.rollback_rehearsal
-    click.echo(f"wrote {result.path} ({len(p.statements)} statement(s), "
-               f"{result.rehearsal.status}: {result.rehearsal.detail()})", err=True)
-    click.echo(f"wrote {result.rollback_path} "
-               f"({rb.status if rb else 'VERIFIED'}{': ' + rb.detail() if rb else ''})",
-               err=True)
+    click.echo(
+        f"wrote {result.path} ({len(p.statements)} statement(s), "
+        f"{result.rehearsal.status}: {result.rehearsal.detail()})",
+        err=True,
+    )
+    click.echo(
+        f"wrote {result.rollback_path} "
+        f"({rb.status if rb else 'VERIFIED'}{': ' + rb.detail() if rb else ''})",
+        err=True,
+    )
 
 
 @cli.command()
 @common_options
-@click.option("-o", "--output", required=True, metavar="plans/NAME.sql",
-              help="Where to write the plan (a NAME.rollback.sql is written beside it).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="plans/NAME.sql",
+    help="Where to write the plan (a NAME.rollback.sql is written beside it).",
+)
 @click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None)
 @click.pass_context
 def plan(ctx: click.Context, output: str, **flags: Any) -> None:
@@ -314,8 +413,10 @@ def plan(ctx: click.Context, output: str, **flags: Any) -> None:
     def body() -> int:
         result = planning.plan(settings, output, _progress(settings))
         if result.nothing_to_do:
-            click.echo(f"nothing to do: live matches {settings.desired} "
-                       f"({result.elapsed:.2f}s); no plan written")
+            click.echo(
+                f"nothing to do: live matches {settings.desired} "
+                f"({result.elapsed:.2f}s); no plan written"
+            )
             return EXIT_OK
         _emit_plan_result(settings, result)
         return EXIT_OK if result.verified else EXIT_UNVERIFIED
@@ -351,8 +452,13 @@ def verify(ctx: click.Context, plan_file: str, **flags: Any) -> None:
 @cli.command()
 @click.argument("plan_file", metavar="PLAN")
 @click.option("--by", required=True, metavar="NAME", help="Who approves.")
-@click.option("--allow-hazard", "allow", multiple=True, metavar="CODE",
-              help="A hazard code to allow (repeatable); 'all' allows all but DELETES_DATA.")
+@click.option(
+    "--allow-hazard",
+    "allow",
+    multiple=True,
+    metavar="CODE",
+    help="A hazard code to allow (repeatable); 'all' allows all but DELETES_DATA.",
+)
 @click.pass_context
 def approve(ctx: click.Context, plan_file: str, by: str, allow: tuple[str, ...]) -> None:
     """Approve a VERIFIED plan, binding the approval to its digest.
@@ -366,9 +472,11 @@ def approve(ctx: click.Context, plan_file: str, by: str, allow: tuple[str, ...])
     def body() -> int:
         p = planning.approve(plan_file, by, list(allow))
         assert p.approval is not None
-        click.echo(f"approved {plan_file} by {p.approval.by} "
-                   f"(digest {p.approval.digest[:12]}, hazards: "
-                   f"{', '.join(p.approval.allow) or 'none'})")
+        click.echo(
+            f"approved {plan_file} by {p.approval.by} "
+            f"(digest {p.approval.digest[:12]}, hazards: "
+            f"{', '.join(p.approval.allow) or 'none'})"
+        )
         return EXIT_OK
 
     _run(ctx, body)
@@ -388,22 +496,50 @@ def _emit_statements_error(exc: Exception) -> None:
 @cli.command()
 @common_options
 @click.argument("plan_file", metavar="PLAN", required=False)
-@click.option("--auto", is_flag=True, help="Development only: plan, rehearse and apply "
-              "without a plan file or approval.")
-@click.option("--allow-hazard", "allow", multiple=True, metavar="CODE",
-              help="With --auto: a hazard to allow (repeatable; 'all' allows every hazard).")
-@click.option("--online", is_flag=True, default=None,
-              help="Build/drop indexes on existing tables CONCURRENTLY, after the commit.")
-@click.option("--lock-wait", type=float, default=None, metavar="S",
-              help="Seconds to wait for another apply's advisory lock (default 30).")
-@click.option("--lock-timeout", type=float, default=None, metavar="S",
-              help="SET LOCAL lock_timeout per attempt, seconds (default 5).")
-@click.option("--statement-timeout", type=float, default=None, metavar="S",
-              help="SET LOCAL statement_timeout, seconds (default 600).")
+@click.option(
+    "--auto",
+    is_flag=True,
+    help="Development only: plan, rehearse and apply without a plan file or approval.",
+)
+@click.option(
+    "--allow-hazard",
+    "allow",
+    multiple=True,
+    metavar="CODE",
+    help="With --auto: a hazard to allow (repeatable; 'all' allows every hazard).",
+)
+@click.option(
+    "--online",
+    is_flag=True,
+    default=None,
+    help="Build/drop indexes on existing tables CONCURRENTLY, after the commit.",
+)
+@click.option(
+    "--lock-wait",
+    type=float,
+    default=None,
+    metavar="S",
+    help="Seconds to wait for another apply's advisory lock (default 30).",
+)
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=None,
+    metavar="S",
+    help="SET LOCAL lock_timeout per attempt, seconds (default 5).",
+)
+@click.option(
+    "--statement-timeout",
+    type=float,
+    default=None,
+    metavar="S",
+    help="SET LOCAL statement_timeout, seconds (default 600).",
+)
 @click.option("--retries", type=int, default=None, help="Retries after a lock timeout (default 5).")
 @click.pass_context
-def apply(ctx: click.Context, plan_file: str | None, auto: bool, allow: tuple[str, ...],
-          **flags: Any) -> None:
+def apply(
+    ctx: click.Context, plan_file: str | None, auto: bool, allow: tuple[str, ...], **flags: Any
+) -> None:
     """Apply an approved plan to live, in one verified transaction.
 
     Refuses unapproved or edited plans, and plans whose 'from' no longer matches live.
@@ -426,8 +562,10 @@ def apply(ctx: click.Context, plan_file: str | None, auto: bool, allow: tuple[st
                     click.echo(f"nothing to do: live matches {settings.desired}")
                 else:
                     assert auto_result.apply is not None
-                    click.echo(f"applied {len(auto_result.statements)} statement(s) and verified "
-                               f"({auto_result.elapsed:.2f}s)")
+                    click.echo(
+                        f"applied {len(auto_result.statements)} statement(s) and verified "
+                        f"({auto_result.elapsed:.2f}s)"
+                    )
                 return EXIT_OK
             if not plan_file:
                 raise click.UsageError("give a PLAN file, or --auto")
@@ -440,9 +578,11 @@ def apply(ctx: click.Context, plan_file: str | None, auto: bool, allow: tuple[st
         if result.status == "already applied":
             click.echo(f"already applied: {plan_file} (live matches its 'to' schema)")
         else:
-            click.echo(f"applied {plan_file}: {len(result.statements)} statement(s) in "
-                       f"{result.attempts} attempt(s), verified before commit "
-                       f"({result.elapsed:.2f}s); history id {result.history_id}")
+            click.echo(
+                f"applied {plan_file}: {len(result.statements)} statement(s) in "
+                f"{result.attempts} attempt(s), verified before commit "
+                f"({result.elapsed:.2f}s); history id {result.history_id}"
+            )
         return EXIT_OK
 
     _run(ctx, body)
@@ -467,16 +607,25 @@ def history(ctx: click.Context, live: str | None, limit: int, format: str) -> No
         if format == "json":
             import json
 
-            click.echo(json.dumps([{k: (str(v) if k.endswith("_at") else v)
-                                    for k, v in r.__dict__.items()} for r in rows], indent=2))
+            click.echo(
+                json.dumps(
+                    [
+                        {k: (str(v) if k.endswith("_at") else v) for k, v in r.__dict__.items()}
+                        for r in rows
+                    ],
+                    indent=2,
+                )
+            )
             return EXIT_OK
         if not rows:
             click.echo("no applies recorded")
         for r in rows:
-            click.echo(f"{r.id:>5}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<8} "
-                       f"{r.plan_name}  {r.statement_count} stmt  by {r.applied_by}"
-                       f"@{r.client_host or '?'}  approved by {r.approved_by or '-'}  "
-                       f"{r.plan_digest[:12]}")
+            click.echo(
+                f"{r.id:>5}  {r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<8} "
+                f"{r.plan_name}  {r.statement_count} stmt  by {r.applied_by}"
+                f"@{r.client_host or '?'}  approved by {r.approved_by or '-'}  "
+                f"{r.plan_digest[:12]}"
+            )
         return EXIT_OK
 
     _run(ctx, body)

@@ -54,7 +54,9 @@ def check(settings: Settings, progress: Progress | None = None) -> DiffResult:
     )
 
 
-def diff(settings: Settings, from_spec: str, to_spec: str, progress: Progress | None = None) -> DiffResult:
+def diff(
+    settings: Settings, from_spec: str, to_spec: str, progress: Progress | None = None
+) -> DiffResult:
     """The SQL that turns source FROM into source TO; no live server needed for files."""
     started = time.monotonic()
     with Workspace(settings, progress) as ws:

@@ -49,14 +49,23 @@ class Settings:
 
 _TUPLE_FIELDS = {"include_schemas", "exclude_schemas", "exclude"}
 _BOOL_FIELDS = {
-    "allow_version_mismatch", "with_privileges", "online", "cache", "quiet", "verbose", "color"
+    "allow_version_mismatch",
+    "with_privileges",
+    "online",
+    "cache",
+    "quiet",
+    "verbose",
+    "color",
 }
 _FLOAT_FIELDS = {"lock_wait", "lock_timeout", "statement_timeout"}
 _INT_FIELDS = {"retries"}
 _FIELD_NAMES = {f.name for f in fields(Settings)} - {"extra", "project_dir"}
 
 # Config keys in pyproject may use dashes; env vars are DIFFCHECK_<UPPER_NAME>.
-_ENV_ALIASES = {"live": ("DIFFCHECK_LIVE_URL", "DATABASE_URL"), "scratch_url": ("DIFFCHECK_SCRATCH_URL",)}
+_ENV_ALIASES = {
+    "live": ("DIFFCHECK_LIVE_URL", "DATABASE_URL"),
+    "scratch_url": ("DIFFCHECK_SCRATCH_URL",),
+}
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:

@@ -20,7 +20,7 @@ from migra import Migration
 from pglast.parser import ParseError
 from schemainspect import get_inspector
 
-from . import __version__, catalog
+from . import __version__, catalog, fixups
 from .errors import UnsafeSQL
 from .pg import Connection
 
@@ -31,9 +31,25 @@ INTERNAL_SCHEMAS = ("diffcheck",)
 
 # The inspector attributes that hold schema objects keyed by name.
 _OBJECT_PROPS = (
-    "schemas", "relations", "tables", "views", "materialized_views", "composite_types",
-    "functions", "selectables", "sequences", "constraints", "indexes", "enums", "extensions",
-    "privileges", "collations", "triggers", "rlspolicies", "types", "domains",
+    "schemas",
+    "relations",
+    "tables",
+    "views",
+    "materialized_views",
+    "composite_types",
+    "functions",
+    "selectables",
+    "sequences",
+    "constraints",
+    "indexes",
+    "enums",
+    "extensions",
+    "privileges",
+    "collations",
+    "triggers",
+    "rlspolicies",
+    "types",
+    "domains",
 )
 
 
@@ -148,6 +164,9 @@ def _inspect_cursor(cur: Any, filters: Filters) -> Any:
     # or dropping them one by one fails, so they are not compared at all.
     catalog.drop_inherited(inspector, catalog.inherited(cur))
     apply_filters(inspector, filters)
+    # Facts schemainspect does not read (identity, sequence options, reloptions, comments,
+    # replica identity, RLS force, ...), compared by diffcheck itself.
+    inspector.diffcheck_facts = fixups.read_facts(cur, filters)
     return inspector
 
 
@@ -203,7 +222,14 @@ def raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
     finally:
         for key, labels in saved.items():
             a.inspector.enums[key].elements = labels
-    return pre + statements
+    return fixups.postprocess(pre + statements, a.inspector, b.inspector)
+
+
+def refusal(reason: str) -> str:
+    """A statement that can never succeed and says why: used for differences diffcheck will
+    not (or cannot) migrate. It makes ``check`` report the difference, and any rehearsal
+    fail with the reason, so such a plan is UNVERIFIED and can never be approved."""
+    return fixups.refusal(reason)
 
 
 def _patch_quoting() -> None:
@@ -241,7 +267,9 @@ def split_checked(statements: Iterable[str]) -> list[str]:
         try:
             raw = pglast.parse_sql(chunk)
         except ParseError as exc:
-            raise UnsafeSQL(f"generated SQL does not parse ({exc.args[0]}): {chunk[:200]}") from None
+            raise UnsafeSQL(
+                f"generated SQL does not parse ({exc.args[0]}): {chunk[:200]}"
+            ) from None
         for stmt in raw:
             start = stmt.stmt_location or 0
             length = stmt.stmt_len or (len(chunk) - start)

@@ -115,8 +115,11 @@ def split_online(
         if online:
             target = index_target(s)
             converted = make_online(s)
-            if converted and target and (target in existing_tables or s.lstrip()[:4].lower()
-                                         == "drop"):
+            if (
+                converted
+                and target
+                and (target in existing_tables or s.lstrip()[:4].lower() == "drop")
+            ):
                 outside.append(converted)
                 continue
         inside.append(s)
@@ -143,9 +146,12 @@ def _residual_allowed(residual: list[str], pending: set[tuple[str, str]]) -> lis
 
 
 def _set_timeouts(cur: psycopg2.extensions.cursor, lock_s: float, stmt_s: float) -> None:
-    cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{int(lock_s * 1000)}ms")))
-    cur.execute(sql.SQL("set local statement_timeout = {}").format(
-        sql.Literal(f"{int(stmt_s * 1000)}ms")))
+    cur.execute(
+        sql.SQL("set local lock_timeout = {}").format(sql.Literal(f"{int(lock_s * 1000)}ms"))
+    )
+    cur.execute(
+        sql.SQL("set local statement_timeout = {}").format(sql.Literal(f"{int(stmt_s * 1000)}ms"))
+    )
 
 
 def run_transaction(
@@ -183,10 +189,13 @@ def run_transaction(
                 conn.rollback()
                 raise ResidualDiff(
                     f"after applying, live still differs from desired by {len(left)} "
-                    "statement(s); rolled back, live is unchanged", residual=left)
+                    "statement(s); rolled back, live is unchanged",
+                    residual=left,
+                )
             with conn.cursor() as cur:
-                result.history_id = record_history(cur, plan, inside + outside, started,
-                                                   "applied" if not outside else "pending")
+                result.history_id = record_history(
+                    cur, plan, inside + outside, started, "applied" if not outside else "pending"
+                )
             conn.commit()
             return
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected) as exc:
@@ -204,7 +213,8 @@ def run_transaction(
             diag = exc.diag
             raise ApplyError(
                 f"{diag.message_primary or str(exc).strip()}; rolled back, live is unchanged",
-                statement=current or None, hint=diag.message_hint,
+                statement=current or None,
+                hint=diag.message_hint,
             ) from None
     raise LockError(
         f"gave up after {result.attempts} attempt(s): a lock could not be taken within "
@@ -213,7 +223,9 @@ def run_transaction(
     )
 
 
-def run_outside(ws: Workspace, conn: pg.Connection, outside: list[str], result: ApplyResult) -> None:
+def run_outside(
+    ws: Workspace, conn: pg.Connection, outside: list[str], result: ApplyResult
+) -> None:
     """Non-transactional statements after the commit, each retried on lock timeouts, with
     any INVALID index left by a failed concurrent build dropped before the retry."""
     settings = ws.settings
@@ -225,16 +237,21 @@ def run_outside(ws: Workspace, conn: pg.Connection, outside: list[str], result: 
                 ws.progress(f"applying non-transactional statement {k}/{len(outside)}")
                 try:
                     with conn.cursor() as cur:
-                        cur.execute(sql.SQL("set lock_timeout = {}").format(
-                            sql.Literal(f"{int(settings.lock_timeout * 1000)}ms")))
+                        cur.execute(
+                            sql.SQL("set lock_timeout = {}").format(
+                                sql.Literal(f"{int(settings.lock_timeout * 1000)}ms")
+                            )
+                        )
                         cur.execute(s)
                     break
                 except (psycopg2.errors.LockNotAvailable, psycopg2.errors.QueryCanceled) as exc:
                     result.waits.append(f"{' '.join(s.split())[:80]}: {exc.diag.message_primary}")
                     _drop_invalid_index(conn, s)
                     if attempt > settings.retries:
-                        raise LockError(f"gave up on non-transactional statement {k}: "
-                                        f"{exc.diag.message_primary}") from None
+                        raise LockError(
+                            f"gave up on non-transactional statement {k}: "
+                            f"{exc.diag.message_primary}"
+                        ) from None
                     time.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
     finally:
@@ -255,8 +272,11 @@ def _drop_invalid_index(conn: pg.Connection, statement: str) -> None:
         )
         row = cur.fetchone()
         if row and row[0]:
-            cur.execute(sql.SQL("drop index concurrently if exists {}.{}").format(
-                sql.Identifier(key[0]), sql.Identifier(key[1])))
+            cur.execute(
+                sql.SQL("drop index concurrently if exists {}.{}").format(
+                    sql.Identifier(key[0]), sql.Identifier(key[1])
+                )
+            )
 
 
 def execute(
@@ -265,8 +285,11 @@ def execute(
     """Apply ``plan.statements`` to live (already locked and checked by the caller)."""
     started = time.monotonic()
     result = ApplyResult(status="applied")
-    existing = {(t.schema, t.name) for t in il.inspector.tables.values()
-                if getattr(t, "relationtype", "r") == "r"}
+    existing = {
+        (t.schema, t.name)
+        for t in il.inspector.tables.values()
+        if getattr(t, "relationtype", "r") == "r"
+    }
     inside, outside = split_online(plan.statements, existing, ws.settings.online)
     result.statements = inside + outside
     idesired = ws.inspect(desired)
@@ -282,7 +305,8 @@ def execute(
             if residual:
                 raise ResidualDiff(
                     "after the non-transactional statements, live still differs from desired",
-                    residual=residual)
+                    residual=residual,
+                )
     finally:
         conn.close()
     result.elapsed = time.monotonic() - started

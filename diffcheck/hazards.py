@@ -21,8 +21,15 @@ from pglast.enums import ReindexObjectType as RT
 from pglast.parser import ParseError
 
 HAZARD_CODES: tuple[str, ...] = (
-    "DELETES_DATA", "REWRITES_TABLE", "BLOCKS_WRITES", "BLOCKS_READS", "BUILDS_INDEX",
-    "SCANS_TABLE", "RECREATES_OBJECT", "CHANGES_PRIVILEGES", "REQUIRES_REBUILD",
+    "DELETES_DATA",
+    "REWRITES_TABLE",
+    "BLOCKS_WRITES",
+    "BLOCKS_READS",
+    "BUILDS_INDEX",
+    "SCANS_TABLE",
+    "RECREATES_OBJECT",
+    "CHANGES_PRIVILEGES",
+    "REQUIRES_REBUILD",
     "NON_TRANSACTIONAL",
 )
 
@@ -51,40 +58,115 @@ class TableStats:
 # Lock levels that matter here; what they conflict with decides the codes (PG15 lock table).
 _AEL, _SREL, _SL = "ACCESS EXCLUSIVE", "SHARE ROW EXCLUSIVE", "SHARE"
 _SUEL = "SHARE UPDATE EXCLUSIVE"
-_LOCK_CODES = {_AEL: ("BLOCKS_READS", "BLOCKS_WRITES"), _SREL: ("BLOCKS_WRITES",),
-               _SL: ("BLOCKS_WRITES",), _SUEL: ()}
+_LOCK_CODES = {
+    _AEL: ("BLOCKS_READS", "BLOCKS_WRITES"),
+    _SREL: ("BLOCKS_WRITES",),
+    _SL: ("BLOCKS_WRITES",),
+    _SUEL: (),
+}
 # ALTER TABLE subforms taking less than ACCESS EXCLUSIVE (PG15 AlterTableGetLockLevel); any
 # other subform gets ACCESS EXCLUSIVE, which is PostgreSQL's own default as well.
 _AT_LOCKS = {
-    **dict.fromkeys((AT.AT_SetStatistics, AT.AT_SetOptions, AT.AT_ResetOptions, AT.AT_ClusterOn,
-                     AT.AT_DropCluster, AT.AT_ValidateConstraint, AT.AT_AttachPartition,
-                     AT.AT_DetachPartitionFinalize), _SUEL),
-    **dict.fromkeys((AT.AT_EnableTrig, AT.AT_EnableAlwaysTrig, AT.AT_EnableReplicaTrig,
-                     AT.AT_EnableTrigAll, AT.AT_EnableTrigUser, AT.AT_DisableTrig,
-                     AT.AT_DisableTrigAll, AT.AT_DisableTrigUser), _SREL),
+    **dict.fromkeys(
+        (
+            AT.AT_SetStatistics,
+            AT.AT_SetOptions,
+            AT.AT_ResetOptions,
+            AT.AT_ClusterOn,
+            AT.AT_DropCluster,
+            AT.AT_ValidateConstraint,
+            AT.AT_AttachPartition,
+            AT.AT_DetachPartitionFinalize,
+        ),
+        _SUEL,
+    ),
+    **dict.fromkeys(
+        (
+            AT.AT_EnableTrig,
+            AT.AT_EnableAlwaysTrig,
+            AT.AT_EnableReplicaTrig,
+            AT.AT_EnableTrigAll,
+            AT.AT_EnableTrigUser,
+            AT.AT_DisableTrig,
+            AT.AT_DisableTrigAll,
+            AT.AT_DisableTrigUser,
+        ),
+        _SREL,
+    ),
 }
 _REWRITING_AT = {AT.AT_SetLogged, AT.AT_SetUnLogged, AT.AT_SetTableSpace, AT.AT_SetAccessMethod}
-_PRIVILEGE_AT = {AT.AT_EnableRowSecurity, AT.AT_DisableRowSecurity, AT.AT_ForceRowSecurity,
-                 AT.AT_NoForceRowSecurity, AT.AT_ChangeOwner}
+_PRIVILEGE_AT = {
+    AT.AT_EnableRowSecurity,
+    AT.AT_DisableRowSecurity,
+    AT.AT_ForceRowSecurity,
+    AT.AT_NoForceRowSecurity,
+    AT.AT_ChangeOwner,
+}
 # Storage parameters changed under SHARE UPDATE EXCLUSIVE (besides autovacuum_*); others need more.
-_LIGHT_RELOPTS = {"fillfactor", "toast_tuple_target", "parallel_workers", "vacuum_index_cleanup",
-                  "vacuum_truncate", "log_autovacuum_min_duration", "deduplicate_items",
-                  "fastupdate", "gin_pending_list_limit", "pages_per_range", "autosummarize"}
+_LIGHT_RELOPTS = {
+    "fillfactor",
+    "toast_tuple_target",
+    "parallel_workers",
+    "vacuum_index_cleanup",
+    "vacuum_truncate",
+    "log_autovacuum_min_duration",
+    "deduplicate_items",
+    "fastupdate",
+    "gin_pending_list_limit",
+    "pages_per_range",
+    "autosummarize",
+}
 # CREATE FUNCTION defaults to VOLATILE, so an unknown function in a new column's default is
 # assumed volatile (a rewrite); these built-ins are stable/immutable and keep the fast default.
 _NONVOLATILE_FUNCS = {
-    "now", "transaction_timestamp", "statement_timestamp", "timezone", "current_setting",
-    "current_database", "current_schema", "lower", "upper", "btrim", "ltrim", "rtrim", "concat",
-    "concat_ws", "length", "abs", "round", "to_json", "to_jsonb", "json_build_object",
-    "jsonb_build_object", "json_build_array", "jsonb_build_array", "make_interval", "make_date",
-    "make_timestamp", "make_timestamptz", "date_trunc", "to_timestamp", "to_date", "md5",
+    "now",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "timezone",
+    "current_setting",
+    "current_database",
+    "current_schema",
+    "lower",
+    "upper",
+    "btrim",
+    "ltrim",
+    "rtrim",
+    "concat",
+    "concat_ws",
+    "length",
+    "abs",
+    "round",
+    "to_json",
+    "to_jsonb",
+    "json_build_object",
+    "jsonb_build_object",
+    "json_build_array",
+    "jsonb_build_array",
+    "make_interval",
+    "make_date",
+    "make_timestamp",
+    "make_timestamptz",
+    "date_trunc",
+    "to_timestamp",
+    "to_date",
+    "md5",
 }
 _SERIALS = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
 # Work on a table created earlier in the same plan cannot block or scan anyone's data.
-_NEW_TABLE_CODES = {"BLOCKS_READS", "BLOCKS_WRITES", "BUILDS_INDEX", "SCANS_TABLE",
-                    "REWRITES_TABLE"}
-_NON_TRANSACTIONAL = {"CreatedbStmt", "DropdbStmt", "AlterSystemStmt", "CreateTableSpaceStmt",
-                      "DropTableSpaceStmt"}
+_NEW_TABLE_CODES = {
+    "BLOCKS_READS",
+    "BLOCKS_WRITES",
+    "BUILDS_INDEX",
+    "SCANS_TABLE",
+    "REWRITES_TABLE",
+}
+_NON_TRANSACTIONAL = {
+    "CreatedbStmt",
+    "DropdbStmt",
+    "AlterSystemStmt",
+    "CreateTableSpaceStmt",
+    "DropTableSpaceStmt",
+}
 _PRIVILEGE_STMTS = {"GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt", "AlterOwnerStmt"}
 
 _Rel = tuple[str, str]
@@ -137,18 +219,31 @@ class _Out:
 # ---- column type changes: (type name, typmods, array dimensions) ---------------------------
 
 _TypeDesc = tuple[str, tuple[Any, ...], int]
-_LENGTH_TYPES = {"varchar": ("s", True), "text": ("s", True), "bpchar": ("s", False),
-                 "varbit": ("b", True), "bit": ("b", False)}  # (family, variable length?)
+_LENGTH_TYPES = {
+    "varchar": ("s", True),
+    "text": ("s", True),
+    "bpchar": ("s", False),
+    "varbit": ("b", True),
+    "bit": ("b", False),
+}  # (family, variable length?)
 _INT_DIGITS = {"int2": 5, "int4": 10, "int8": 19}
 _NUMBERS = {*_INT_DIGITS, "numeric", "float4", "float8"}
-_SAFE_NUMBER_CASTS = {("float4", "float8"), ("int2", "float4"), ("int2", "float8"),
-                      ("int4", "float8")}
+_SAFE_NUMBER_CASTS = {
+    ("float4", "float8"),
+    ("int2", "float4"),
+    ("int2", "float8"),
+    ("int4", "float8"),
+}
 _DATETIMES = {"date", "timestamp", "timestamptz"}
 
 
 def _desc(tn: Any) -> _TypeDesc:
-    mods = tuple(getattr(m.val, "ival", getattr(m.val, "sval", None))
-                 if isinstance(m, ast.A_Const) else repr(m) for m in tn.typmods or ())
+    mods = tuple(
+        getattr(m.val, "ival", getattr(m.val, "sval", None))
+        if isinstance(m, ast.A_Const)
+        else repr(m)
+        for m in tn.typmods or ()
+    )
     return tn.names[-1].sval, mods, len(tn.arrayBounds or ())
 
 
@@ -206,8 +301,9 @@ def _alter_type(cmd: Any, rel: _Rel, out: _Out) -> None:
     if isinstance(using, ast.TypeCast) and _desc(using.typeName) == new:
         using = using.arg
     # A USING other than the column itself (or its cast to the new type) is evaluated per row.
-    if using is not None and [getattr(f, "sval", None)
-                              for f in getattr(using, "fields", ())] != [cmd.name]:
+    if using is not None and [getattr(f, "sval", None) for f in getattr(using, "fields", ())] != [
+        cmd.name
+    ]:
         rewrites = True
     note = "" if old else " (old type unknown)"
     if narrows:
@@ -241,9 +337,10 @@ def _add_column(coldef: Any, rel: _Rel, out: _Out) -> None:
         if con.contype in (CT.CONSTR_IDENTITY, CT.CONSTR_GENERATED):
             rewrite = True  # every existing row needs a freshly computed value
         elif con.contype == CT.CONSTR_DEFAULT:
-            rewrite |= any(isinstance(n, ast.FuncCall)
-                           and _names(n.funcname)[-1] not in _NONVOLATILE_FUNCS
-                           for n in _walk(con.raw_expr))
+            rewrite |= any(
+                isinstance(n, ast.FuncCall) and _names(n.funcname)[-1] not in _NONVOLATILE_FUNCS
+                for n in _walk(con.raw_expr)
+            )
         elif con.contype not in (CT.CONSTR_NULL, CT.CONSTR_NOTNULL):
             _constraint(con, rel, out)
     if rewrite:
@@ -336,8 +433,9 @@ def _other(stmt: Any, out: _Out) -> None:
             out.add("DELETES_DATA", f"truncates {_q(*_rel(rv))}", _rel(rv))
             out.lock(_AEL, _rel(rv), "TRUNCATE")
     elif name in _PRIVILEGE_STMTS:
-        rels: list[_Rel | None] = [_rel(o) for o in getattr(stmt, "objects", None) or ()
-                                   if isinstance(o, ast.RangeVar)]
+        rels: list[_Rel | None] = [
+            _rel(o) for o in getattr(stmt, "objects", None) or () if isinstance(o, ast.RangeVar)
+        ]
         verb = "revokes" if getattr(stmt, "is_grant", True) is False else "changes"
         for r in rels or [None]:
             where = f" on {_q(*r)}" if r else f" ({name.removesuffix('Stmt')})"
@@ -407,17 +505,30 @@ def is_transactional(statement: str) -> bool:
 # ---- whole plans ---------------------------------------------------------------------------
 
 _Key = tuple[str, str, str]  # (kind, schema, name)
-_KINDS = {OT.OBJECT_VIEW: "view", OT.OBJECT_MATVIEW: "view", OT.OBJECT_FUNCTION: "function",
-          OT.OBJECT_PROCEDURE: "function", OT.OBJECT_ROUTINE: "function", OT.OBJECT_TYPE: "type",
-          OT.OBJECT_DOMAIN: "type"}
-_TYPE_CREATES = {"CreateEnumStmt": "typeName", "CreateRangeStmt": "typeName",
-                 "CompositeTypeStmt": "typevar", "CreateDomainStmt": "domainname"}
+_KINDS = {
+    OT.OBJECT_VIEW: "view",
+    OT.OBJECT_MATVIEW: "view",
+    OT.OBJECT_FUNCTION: "function",
+    OT.OBJECT_PROCEDURE: "function",
+    OT.OBJECT_ROUTINE: "function",
+    OT.OBJECT_TYPE: "type",
+    OT.OBJECT_DOMAIN: "type",
+}
+_TYPE_CREATES = {
+    "CreateEnumStmt": "typeName",
+    "CreateRangeStmt": "typeName",
+    "CompositeTypeStmt": "typevar",
+    "CreateDomainStmt": "domainname",
+}
 
 
 def _signature(params: Iterable[Any]) -> tuple[tuple[str, int], ...]:
     """Input argument types, which identify a routine (OUT arguments do not)."""
-    return tuple(_desc(p.argType)[::2] for p in params
-                 if p.mode not in (PM.FUNC_PARAM_OUT, PM.FUNC_PARAM_TABLE))
+    return tuple(
+        _desc(p.argType)[::2]
+        for p in params
+        if p.mode not in (PM.FUNC_PARAM_OUT, PM.FUNC_PARAM_TABLE)
+    )
 
 
 def _drops(stmt: Any) -> list[tuple[_Key, Any]]:
@@ -430,8 +541,11 @@ def _drops(stmt: Any) -> list[tuple[_Key, Any]]:
     for obj in stmt.objects or ():
         sig = None
         if isinstance(obj, ast.ObjectWithArgs) and not obj.args_unspecified:
-            sig = (_signature(obj.objfuncargs) if obj.objfuncargs is not None
-                   else tuple(_desc(t)[::2] for t in obj.objargs or ()))
+            sig = (
+                _signature(obj.objfuncargs)
+                if obj.objfuncargs is not None
+                else tuple(_desc(t)[::2] for t in obj.objargs or ())
+            )
         found.append(((_KINDS[stmt.removeType], *_rel(obj)), sig))
     return found
 
@@ -452,8 +566,9 @@ def _creates(stmt: Any) -> tuple[_Key, Any] | None:
     return None
 
 
-def classify_plan(statements: list[str],
-                  column_types: Mapping[str, str] | None = None) -> list[list[Hazard]]:
+def classify_plan(
+    statements: list[str], column_types: Mapping[str, str] | None = None
+) -> list[list[Hazard]]:
     """Hazards per statement of a plan, adding RECREATES_OBJECT and skipping new tables' locks."""
     nodes = [parse_one(s).stmt for s in statements]
     result = [_classify_node(n, column_types) for n in nodes]
@@ -462,8 +577,9 @@ def classify_plan(statements: list[str],
     recreated: set[_Key] = set()
     old_versions: dict[_Rel, _Rel] = {}  # migra renames an enum away before recreating it
     for i, node in enumerate(nodes):
-        hazards = [h for h in result[i]
-                   if not (h.table in new_relations and h.code in _NEW_TABLE_CODES)]
+        hazards = [
+            h for h in result[i] if not (h.table in new_relations and h.code in _NEW_TABLE_CODES)
+        ]
         created = _creates(node)
         for j, key, sig in dropped:
             if created and key == created[0] and (sig is None or sig == created[1]):

@@ -62,10 +62,21 @@ def record_history(
         "(%s, %s, %s, %s, %s, %s, %s, %s, %s, to_timestamp(%s), "
         "case when %s = 'applied' then clock_timestamp() end, %s, %s, %s, %s) returning id",
         (
-            plan.name, plan.get("kind", "forward"), plan.digest(), plan.from_fp, plan.to_fp,
-            approval.by if approval else None, approval.at if approval else None,
-            list(approval.allow) if approval else [], socket.gethostname(), started, status,
-            status, len(statements), "\n\n".join(statements), __version__,
+            plan.name,
+            plan.get("kind", "forward"),
+            plan.digest(),
+            plan.from_fp,
+            plan.to_fp,
+            approval.by if approval else None,
+            approval.at if approval else None,
+            list(approval.allow) if approval else [],
+            socket.gethostname(),
+            started,
+            status,
+            status,
+            len(statements),
+            "\n\n".join(statements),
+            __version__,
         ),
     )
     row = cur.fetchone()

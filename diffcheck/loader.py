@@ -60,7 +60,7 @@ def _blank_meta_commands(text: str, path: str) -> str:
     for tok in tokens:
         if tok.name == "ASCII_92":
             line_start = text.rfind("\n", 0, tok.start) + 1
-            at_line_start = text[line_start:tok.start].strip() == ""
+            at_line_start = text[line_start : tok.start].strip() == ""
             if at_line_start and prev_sig == ";":
                 end = text.find("\n", tok.start)
                 end = len(text) if end < 0 else end
@@ -70,7 +70,9 @@ def _blank_meta_commands(text: str, path: str) -> str:
                     line, col = line_col(text, tok.start)
                     raise SchemaLoadError(
                         f"psql meta-command \\{command} is not supported",
-                        path=path, line=line, column=col,
+                        path=path,
+                        line=line,
+                        column=col,
                         hint="schema files are plain SQL; remove the meta-command",
                     )
                 out = out[: tok.start] + " " * (end - tok.start) + out[end:]
@@ -126,7 +128,9 @@ def _batches(statements: list[Statement]) -> Iterable[list[Statement]]:
         yield batch
 
 
-def _error(exc: psycopg2.Error, text: str, path: str, batch_text: str, base: int) -> SchemaLoadError:
+def _error(
+    exc: psycopg2.Error, text: str, path: str, batch_text: str, base: int
+) -> SchemaLoadError:
     diag = exc.diag
     message = diag.message_primary or str(exc).strip().splitlines()[0]
     hint = diag.message_hint

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeAlias
 
 import psycopg2
 import psycopg2.extensions
@@ -19,7 +20,7 @@ import psycopg2.extras
 from . import dsn as dsnlib
 from .errors import ConnectionFailed, DiffcheckError, PermissionDenied
 
-Connection = psycopg2.extensions.connection
+Connection: TypeAlias = psycopg2.extensions.connection
 
 
 def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connection:
@@ -27,7 +28,9 @@ def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connecti
     dsn = dsnlib.normalize(url)
     try:
         conn = psycopg2.connect(
-            dsn, application_name="diffcheck", connect_timeout=10,
+            dsn,
+            application_name="diffcheck",
+            connect_timeout=10,
             cursor_factory=psycopg2.extras.NamedTupleCursor,
         )
     except psycopg2.OperationalError as exc:
@@ -107,7 +110,9 @@ def find_tool(name: str, major: int) -> str:
     newer = sorted((v, c) for v, c in versions if v > major)
     if newer:
         return newer[0][1]
-    raise DiffcheckError(f"no {name} for PostgreSQL {major} found (install postgresql-client-{major})")
+    raise DiffcheckError(
+        f"no {name} for PostgreSQL {major} found (install postgresql-client-{major})"
+    )
 
 
 def tool_env(url: str) -> tuple[str, dict[str, str]]:
@@ -125,12 +130,18 @@ def pg_dump_schema(url: str, major: int, *, privileges: bool, extra: tuple[str, 
     """``pg_dump --schema-only`` of a database, as text."""
     conninfo, env = tool_env(url)
     args = [
-        find_tool("pg_dump", major), "--schema-only", "--no-owner", "--no-tablespaces",
-        "--no-security-labels", "--no-publications", "--no-subscriptions", *extra,
+        find_tool("pg_dump", major),
+        "--schema-only",
+        "--no-owner",
+        "--no-tablespaces",
+        "--no-security-labels",
+        "--no-publications",
+        "--no-subscriptions",
+        *extra,
     ]
     if not privileges:
         args.append("--no-privileges")
-    proc = subprocess.run(args + ["-d", conninfo], capture_output=True, text=True, env=env)
+    proc = subprocess.run([*args, "-d", conninfo], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         msg = dsnlib.scrub(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "", url)
         raise DiffcheckError(f"pg_dump of {dsnlib.mask(url)} failed: {msg}")
@@ -144,4 +155,6 @@ def psql_restore(url: str, major: int, script: str) -> None:
     proc = subprocess.run(args, input=script, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         msg = dsnlib.scrub(proc.stderr.strip(), url)
-        raise DiffcheckError(f"restoring a schema dump failed: {msg.splitlines()[-1] if msg else ''}")
+        raise DiffcheckError(
+            f"restoring a schema dump failed: {msg.splitlines()[-1] if msg else ''}"
+        )

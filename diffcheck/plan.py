@@ -43,11 +43,32 @@ _RULE = "-- " + "-" * 74
 
 
 _FP_COLLECTIONS = (
-    "schemas", "relations", "sequences", "constraints", "indexes", "enums", "extensions",
-    "functions", "privileges", "collations", "triggers", "rlspolicies", "types", "domains",
+    "schemas",
+    "relations",
+    "sequences",
+    "constraints",
+    "indexes",
+    "enums",
+    "extensions",
+    "functions",
+    "privileges",
+    "collations",
+    "triggers",
+    "rlspolicies",
+    "types",
+    "domains",
 )
-_FP_SKIP = {"oid", "pg_version", "dependents", "dependent_on", "dependents_all",
-            "dependent_on_all", "constraints", "indexes", "pytype"}
+_FP_SKIP = {
+    "oid",
+    "pg_version",
+    "dependents",
+    "dependent_on",
+    "dependents_all",
+    "dependent_on_all",
+    "constraints",
+    "indexes",
+    "pytype",
+}
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -216,8 +237,7 @@ def parse(text: str, path: Path | None = None, name: str | None = None) -> Plan:
         except (ValueError, KeyError, TypeError):
             raise PlanError(f"{where}: malformed approval header") from None
     plan_name = name or header.get("name") or (path.stem if path else "plan")
-    return Plan(name=plan_name, statements=statements, header=header, approval=approval,
-                path=path)
+    return Plan(name=plan_name, statements=statements, header=header, approval=approval, path=path)
 
 
 def load(path: str | Path) -> Plan:
@@ -231,8 +251,22 @@ def load(path: str | Path) -> Plan:
 
 
 _HEADER_ORDER = (
-    "format", "name", "kind", "created", "diffcheck", "migra", "live", "desired", "from", "to",
-    "from-sha256", "to-sha256", "filters", "privileges", "digest", "rehearsal",
+    "format",
+    "name",
+    "kind",
+    "created",
+    "diffcheck",
+    "migra",
+    "live",
+    "desired",
+    "from",
+    "to",
+    "from-sha256",
+    "to-sha256",
+    "filters",
+    "privileges",
+    "digest",
+    "rehearsal",
     "rehearsal-detail",
     "approval",
 )

@@ -100,8 +100,16 @@ def _stats_for(url: str, hazards: list[list[Hazard]]) -> dict[str, TableStats]:
 
 
 def _new_plan(
-    settings: Settings, name: str, kind: str, live_label: str, desired_label: str,
-    fp_from: str, fp_to: str, from_sql: str, to_sql: str, statements: list[str],
+    settings: Settings,
+    name: str,
+    kind: str,
+    live_label: str,
+    desired_label: str,
+    fp_from: str,
+    fp_to: str,
+    from_sql: str,
+    to_sql: str,
+    statements: list[str],
 ) -> Plan:
     versions = engine.versions()
     header = {
@@ -156,8 +164,18 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
         if not statements:
             return PlanResult(nothing_to_do=True, elapsed=time.monotonic() - started)
         from_sql = ws.dump(live_url)
-        the_plan = _new_plan(settings, name, "forward", live.label, source.label,
-                             fp_from, fp_to, from_sql, to_sql, statements)
+        the_plan = _new_plan(
+            settings,
+            name,
+            "forward",
+            live.label,
+            source.label,
+            fp_from,
+            fp_to,
+            from_sql,
+            to_sql,
+            statements,
+        )
         reh = rehearse(ws, live, desired, statements)
         _stamp(the_plan, reh)
 
@@ -165,9 +183,18 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
         ws.progress("planning rollback")
         live_clone = ws.restore(from_sql, f"clone of {live.label}")
         rb_statements = ws.diff(desired, live_clone)
-        rb_plan = _new_plan(settings, f"{name}.rollback", "rollback", live.label,
-                            f"live at {the_plan.get('created')}", fp_to, fp_from, to_sql,
-                            from_sql, rb_statements)
+        rb_plan = _new_plan(
+            settings,
+            f"{name}.rollback",
+            "rollback",
+            live.label,
+            f"live at {the_plan.get('created')}",
+            fp_to,
+            fp_from,
+            to_sql,
+            from_sql,
+            rb_statements,
+        )
         rb_reh = rehearse(ws, desired, live_clone, rb_statements) if rb_statements else None
         if rb_reh is not None:
             _stamp(rb_plan, rb_reh)
@@ -178,8 +205,14 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
     rb_path = out.with_name(f"{name}.rollback.sql")
     _write(rb_plan, rb_path, to_sql, from_sql)
     return PlanResult(
-        nothing_to_do=False, elapsed=time.monotonic() - started, plan=the_plan, path=out,
-        rehearsal=reh, rollback_path=rb_path, rollback_rehearsal=rb_reh, stats=stats,
+        nothing_to_do=False,
+        elapsed=time.monotonic() - started,
+        plan=the_plan,
+        path=out,
+        rehearsal=reh,
+        rollback_path=rb_path,
+        rollback_rehearsal=rb_reh,
+        stats=stats,
     )
 
 
@@ -247,8 +280,10 @@ def approve(path: str, by: str, allow: list[str]) -> Plan:
     the_plan = load(path)
     status, _ = the_plan.rehearsal
     if status != VERIFIED:
-        raise ApprovalError(f"{path} is {status or 'not rehearsed'}: only a VERIFIED plan "
-                            "can be approved (run diffcheck verify)")
+        raise ApprovalError(
+            f"{path} is {status or 'not rehearsed'}: only a VERIFIED plan "
+            "can be approved (run diffcheck verify)"
+        )
     if not the_plan.verified:
         raise ApprovalError(f"{path} was edited after it was verified: run diffcheck verify")
     codes = the_plan.hazard_codes()
@@ -260,8 +295,11 @@ def approve(path: str, by: str, allow: list[str]) -> Plan:
         raise ApprovalError(
             f"{path} has hazards not allowed: {', '.join(missing)}",
             hint="pass --allow-hazard CODE for each after review"
-            + ("; DELETES_DATA must always be named explicitly" if "DELETES_DATA" in missing
-               else ""),
+            + (
+                "; DELETES_DATA must always be named explicitly"
+                if "DELETES_DATA" in missing
+                else ""
+            ),
         )
     the_plan.approval = Approval(
         by=by.strip(),

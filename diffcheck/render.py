@@ -72,7 +72,9 @@ def json_text(
             {
                 "index": i + 1,
                 "sql": s,
-                "hazards": [hazard_dict(h, stats) for h in (hazards[i] if i < len(hazards) else ())],
+                "hazards": [
+                    hazard_dict(h, stats) for h in (hazards[i] if i < len(hazards) else ())
+                ],
             }
             for i, s in enumerate(statements)
         ],

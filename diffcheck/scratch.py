@@ -128,7 +128,7 @@ class ScratchServer:
             created = None
             if comment and comment.startswith(COMMENT_PREFIX):
                 try:
-                    created = dt.datetime.fromisoformat(comment[len(COMMENT_PREFIX):])
+                    created = dt.datetime.fromisoformat(comment[len(COMMENT_PREFIX) :])
                 except ValueError:
                     created = None
             out.append((name, created))

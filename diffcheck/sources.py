@@ -124,7 +124,9 @@ def git_source(spec: str, project_dir: str = ".") -> SqlFilesSource:
                 try:
                     text = fh.read().decode("utf-8")
                 except UnicodeDecodeError:
-                    raise SchemaLoadError("not UTF-8 text", path=f"git:{rev}:{member.name}") from None
+                    raise SchemaLoadError(
+                        "not UTF-8 text", path=f"git:{rev}:{member.name}"
+                    ) from None
                 loaded.append((f"git:{rev}:{PurePosixPath(member.name)}", text))
     if not loaded:
         raise SourceError(f"git:{spec}: no .sql files at that path")
@@ -163,8 +165,7 @@ class ModelsSource(Source):
             raise SourceError(f"models:{self.target}: cannot import {module_name}: {exc}") from None
         except Exception as exc:
             raise SourceError(
-                f"models:{self.target}: importing {module_name} failed: "
-                f"{type(exc).__name__}: {exc}"
+                f"models:{self.target}: importing {module_name} failed: {type(exc).__name__}: {exc}"
             ) from None
         obj: Any = module
         for part in attr.split("."):

@@ -1,0 +1,10 @@
+"""Statement ordering (placeholder)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fix(statements: list[str], a: Any, b: Any) -> list[str]:
+    """Return statements unchanged for now."""
+    return statements
