@@ -127,6 +127,8 @@ def common_options(f: F) -> F:
 
 def _settings(ctx: click.Context, **flags: Any) -> configlib.Settings:
     state: Ctx = ctx.obj
+    if flags.pop("no_cache", False):
+        flags["cache"] = False
     mode = flags.pop("scratch_mode", None)
     if mode == "embedded" and not flags.get("scratch_url"):
         flags["scratch_url"] = "embedded"

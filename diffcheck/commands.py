@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from . import cache, sources
 from . import dsn as dsnlib
-from . import sources
 from .config import Settings
+from .engine import Inspection
 from .hazards import Hazard, classify_plan
 from .scratch import server_for
-from .workspace import Workspace
+from .workspace import Side, Workspace
 
 Progress = Callable[[str], None]
 
@@ -35,15 +37,26 @@ class DiffResult:
 
 
 def check(settings: Settings, progress: Progress | None = None) -> DiffResult:
-    """Compare live with the desired source; read-only on live."""
+    """Compare live with the desired source; read-only on live.
+
+    Live is inspected while the desired side is built (or loaded from the cache); a scratch
+    database is built only when there is no cache entry, or when expressions differ in text
+    and must be round-tripped to decide whether they really differ."""
     started = time.monotonic()
     with Workspace(settings, progress) as ws:
         live_url = ws.live_url()
         source = sources.resolve(settings.desired, settings.project_dir)
-        live = sources.DatabaseSource(label=dsnlib.mask(live_url), url=live_url)
-        live_side = ws.build(live)
-        desired_side = ws.build(source)
-        statements = ws.diff(live_side, desired_side)
+        live_side = ws.build(sources.DatabaseSource(label=dsnlib.mask(live_url), url=live_url))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            live_future = pool.submit(ws.inspect, live_side)
+            idesired, desired_side = desired_inspection(ws, source)
+            ilive = live_future.result()
+        statements = ws.diff_inspections(ilive, idesired, context=desired_side)
+        if statements and desired_side is None:
+            # Cached inspection, but texts differ: build the desired side to round-trip them.
+            desired_side = ws.build(source)
+            idesired = ws.inspect(desired_side)
+            statements = ws.diff_inspections(ws.inspect(live_side), idesired, desired_side)
     hazards = classify_plan(statements) if statements else []
     return DiffResult(
         source=live_side.label,
@@ -52,6 +65,25 @@ def check(settings: Settings, progress: Progress | None = None) -> DiffResult:
         hazards=hazards,
         elapsed=time.monotonic() - started,
     )
+
+
+def desired_inspection(ws: Workspace, source: sources.Source) -> tuple[Inspection, Side | None]:
+    """The desired inspection from the cache, or built now (and cached). The Side is None on a
+    cache hit: no scratch database exists then."""
+    settings = ws.settings
+    content = source.content_key() if settings.cache else None
+    k = None
+    if content is not None:
+        k = cache.key(content, ws.server_major(), ws.filters, settings.with_privileges)
+        hit = cache.load(cache.cache_dir(settings.cache_dir, settings.project_dir), k)
+        if hit is not None:
+            ws.progress("desired schema: cached inspection")
+            return hit, None
+    side = ws.build(source)
+    inspection = ws.inspect(side)
+    if k is not None:
+        cache.store(cache.cache_dir(settings.cache_dir, settings.project_dir), k, inspection)
+    return inspection, side
 
 
 def diff(

@@ -8,6 +8,7 @@ every statement parses to exactly one statement."""
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -256,7 +257,47 @@ def _patch_quoting() -> None:
     obj.InspectedRowPolicy.create_statement = property(create_statement)
 
 
+@functools.lru_cache(maxsize=64)
+def materialize_ctes(query: str) -> str:
+    """The same query with every CTE of its top-level WITH marked MATERIALIZED.
+
+    schemainspect's relations and dependencies queries reference their CTEs (e.g. ``enums``)
+    from correlated subqueries; inlined, the planner rescans them once per relation and the
+    inspection goes quadratic at thousands of tables. Materialized, each CTE runs once.
+    Rewritten through pglast's AST, never by editing the text."""
+    try:
+        stmts = pglast.parse_sql(query)
+    except ParseError:
+        return query
+    if len(stmts) != 1:
+        return query
+    node = stmts[0].stmt
+    clause = getattr(node, "withClause", None)
+    if clause is None or not clause.ctes:
+        return query
+    from pglast.enums import CTEMaterialize
+    from pglast.stream import RawStream
+
+    for cte in clause.ctes:
+        cte.ctematerialized = CTEMaterialize.CTEMaterializeAlways
+    return str(RawStream()(node))
+
+
+def _patch_inspection_queries() -> None:
+    from schemainspect.pg import obj
+
+    original = obj.PostgreSQL.execute
+
+    def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query, str) and query.lstrip().lower().startswith("with"):
+            query = materialize_ctes(query)
+        return original(self, query, *args, **kwargs)
+
+    obj.PostgreSQL.execute = execute
+
+
 _patch_quoting()
+_patch_inspection_queries()
 
 
 def split_checked(statements: Iterable[str]) -> list[str]:

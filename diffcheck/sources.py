@@ -91,10 +91,14 @@ def _read(path: Path) -> str:
 
 
 def dir_source(path: str, project_dir: str = ".") -> SqlFilesSource:
-    """All ``*.sql`` under a directory, in sorted path order."""
+    """All ``*.sql`` under a directory, in sorted path order (or one file)."""
     root = Path(project_dir, path) if not Path(path).is_absolute() else Path(path)
     if not root.exists():
-        raise SourceError(f"desired schema directory not found: {path}")
+        raise SourceError(
+            f"schema source not found: {path} (no such file or directory)",
+            hint="give a directory of .sql files, a .sql file, postgresql://..., "
+            "git:REV:path or models:pkg.module:attr",
+        )
     if root.is_file():
         return SqlFilesSource(label=path, loaded=[(path, _read(root))])
     loaded = _read_dir(root, path)
@@ -108,16 +112,23 @@ def git_source(spec: str, project_dir: str = ".") -> SqlFilesSource:
     rev, sep, path = spec.partition(":")
     if not sep or not rev or not path:
         raise SourceError(f"bad git source 'git:{spec}': expected git:REV:path")
-    proc = subprocess.run(
-        ["git", "-C", project_dir, "archive", "--format=tar", rev, "--", path],
-        capture_output=True,
-    )
+    if rev.startswith("-"):  # never let a "revision" become an option of git archive
+        raise SourceError(f"bad git source 'git:{spec}': revision may not start with '-'")
+    try:
+        proc = subprocess.run(
+            ["git", "-C", project_dir, "archive", "--format=tar", rev, "--", path],
+            capture_output=True,
+        )
+    except OSError as exc:
+        raise SourceError(f"git:{spec}: cannot run git: {exc.strerror}") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode(errors="replace").strip().splitlines()
         raise SourceError(f"git:{spec}: {msg[-1] if msg else 'git archive failed'}")
     loaded = []
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-        for member in sorted(tar.getmembers(), key=lambda m: m.name):
+        # The same order as a directory source: path components compared one by one.
+        members = sorted(tar.getmembers(), key=lambda m: PurePosixPath(m.name).parts)
+        for member in members:
             if member.isfile() and member.name.endswith(".sql"):
                 fh = tar.extractfile(member)
                 assert fh is not None
@@ -144,28 +155,43 @@ class DatabaseSource(Source):
         return True
 
 
+def _one_line(text: object) -> str:
+    """The first non-empty line of a message (errors are reported on one line)."""
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
 @dataclass
 class ModelsSource(Source):
     """SQLAlchemy metadata, materialized with ``metadata.create_all``."""
 
     target: str = ""
     project_dir: str = "."
+    _meta: Any = field(default=None, init=False, repr=False, compare=False)
 
     def metadata(self) -> Any:
         """Import ``pkg.mod:attr`` and return its MetaData (a declarative Base works too)."""
+        if self._meta is not None:
+            return self._meta
         module_name, sep, attr = self.target.partition(":")
         if not sep or not module_name or not attr:
             raise SourceError(f"bad models source 'models:{self.target}': expected pkg.module:attr")
         root = str(Path(self.project_dir).resolve())
         if root not in sys.path:
             sys.path.insert(0, root)
+        importlib.invalidate_caches()  # a module written since the last import must be found
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
-            raise SourceError(f"models:{self.target}: cannot import {module_name}: {exc}") from None
+            raise SourceError(
+                f"models:{self.target}: cannot import {module_name}: {_one_line(exc)}",
+                hint=f"run from (or pass --project-dir) the directory that contains "
+                f"{module_name.split('.')[0]}",
+            ) from None
         except Exception as exc:
             raise SourceError(
-                f"models:{self.target}: importing {module_name} failed: {type(exc).__name__}: {exc}"
+                f"models:{self.target}: importing {module_name} failed: "
+                f"{type(exc).__name__}: {_one_line(exc)}"
             ) from None
         obj: Any = module
         for part in attr.split("."):
@@ -179,6 +205,7 @@ class ModelsSource(Source):
             raise SourceError(
                 f"models:{self.target}: {attr} is neither a MetaData nor a declarative Base"
             )
+        self._meta = meta
         return meta
 
     def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
@@ -191,29 +218,72 @@ class ModelsSource(Source):
         engine = create_engine(dsnlib.sqlalchemy_url(url), poolclass=NullPool)
         try:
             with engine.begin() as sa_conn:
-                for name in sorted({t.schema for t in meta.tables.values() if t.schema}):
+                for name in _schemas(meta):
                     sa_conn.execute(schema.CreateSchema(name, if_not_exists=True))
                 meta.create_all(sa_conn)
         except Exception as exc:
-            first = str(getattr(exc, "orig", exc)).strip().splitlines()
-            raise SourceError(
-                f"models:{self.target}: create_all failed: {first[0] if first else exc}"
-            ) from None
+            first = _one_line(getattr(exc, "orig", None) or exc) or type(exc).__name__
+            raise SourceError(f"models:{self.target}: create_all failed: {first}") from None
         finally:
             engine.dispose()
 
     def content_key(self) -> str:
-        from sqlalchemy.dialects import postgresql
-        from sqlalchemy.schema import CreateIndex, CreateTable
+        """A hash of every DDL statement ``create_all`` would emit (enums, comments and
+        ``after_create`` DDL hooks included), not just the CREATE TABLEs."""
+        from sqlalchemy import create_mock_engine, schema
 
         meta = self.metadata()
-        dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+        emitted: list[str] = []
+
+        def record(statement: Any, *_: Any, **__: Any) -> None:
+            emitted.append(str(statement.compile(dialect=mock.dialect)).strip())
+
+        mock = create_mock_engine("postgresql+psycopg2://", record)  # type: ignore[arg-type]
+        for name in _schemas(meta):
+            record(schema.CreateSchema(name, if_not_exists=True))
+        try:
+            meta.create_all(mock, checkfirst=False)
+        except Exception as exc:
+            raise SourceError(
+                f"models:{self.target}: cannot render DDL: {type(exc).__name__}: {_one_line(exc)}"
+            ) from None
         h = hashlib.sha256(b"models\0")
-        for table in meta.sorted_tables:
-            h.update(str(CreateTable(table).compile(dialect=dialect)).encode())
-            for index in sorted(table.indexes, key=lambda i: str(i.name)):
-                h.update(str(CreateIndex(index).compile(dialect=dialect)).encode())
+        for text in _stable_order(emitted):
+            h.update(text.encode() + b"\0")
         return h.hexdigest()
+
+
+def _schemas(meta: Any) -> list[str]:
+    """Schemas the metadata's tables, types and sequences live in (create_all does not
+    create schemas)."""
+    names: set[str] = set()
+    for table in meta.tables.values():
+        if table.schema:
+            names.add(table.schema)
+        for column in table.columns:
+            type_schema = getattr(column.type, "schema", None)
+            if isinstance(type_schema, str) and type_schema:
+                names.add(type_schema)
+    for seq in getattr(meta, "_sequences", {}).values():
+        if getattr(seq, "schema", None):
+            names.add(seq.schema)
+    return sorted(names)
+
+
+def _stable_order(statements: list[str]) -> list[str]:
+    """create_all emits a table's indexes in set order, which varies between processes:
+    sort each run of CREATE INDEX statements so the content key is stable."""
+    out: list[str] = []
+    run: list[str] = []
+    for text in statements:
+        if text.upper().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")):
+            run.append(text)
+            continue
+        out.extend(sorted(run))
+        run = []
+        out.append(text)
+    out.extend(sorted(run))
+    return out
 
 
 def resolve(spec: str, project_dir: str = ".") -> Source:
@@ -231,7 +301,9 @@ def resolve(spec: str, project_dir: str = ".") -> Source:
         if prefix == "git":
             return git_source(rest, project_dir)
         if prefix == "models":
-            return ModelsSource(label=spec, target=rest, project_dir=project_dir)
+            models = ModelsSource(label=spec, target=rest, project_dir=project_dir)
+            models.metadata()  # import now: a bad module fails before any database work
+            return models
         if prefix in ("dir", "file"):
             return dir_source(rest, project_dir)
         raise SourceError(

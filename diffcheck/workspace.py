@@ -86,6 +86,10 @@ class Workspace:
                 self._live_major = pg.server_major(conn)
         return self._live_major
 
+    def server_major(self) -> int:
+        """The scratch server's major version (what a desired build depends on)."""
+        return self.server().major
+
     # -- scratch -------------------------------------------------------------------------------
     def server(self, reference_url: str | None = None) -> ScratchServer:
         """The scratch server, checked once (CREATEDB, version, not-live)."""

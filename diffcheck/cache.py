@@ -1,0 +1,75 @@
+"""Cache of inspected desired schemas.
+
+The inspection of a desired source depends only on the source's content, the server's major
+version, the engine versions and the comparison filters; keyed by a hash of those, a repeated
+``check`` inspects only live and builds no scratch database. Entries are written to a temporary
+file and renamed into place, so concurrent runs never read half an entry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import engine
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+def cache_dir(configured: str | None, project_dir: str) -> Path:
+    """``cache_dir`` setting, else $XDG_CACHE_HOME/diffcheck, else ~/.cache/diffcheck."""
+    if configured:
+        return Path(project_dir, configured) if not os.path.isabs(configured) else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "diffcheck"
+
+
+def key(content_key: str, major: int, filters: engine.Filters, privileges: bool) -> str:
+    """The cache key of a desired inspection."""
+    parts = {
+        "format": FORMAT,
+        "content": content_key,
+        "major": major,
+        "versions": engine.versions(),
+        "filters": [filters.include_schemas, filters.exclude_schemas, filters.exclude],
+        "privileges": privileges,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def load(directory: Path, k: str) -> engine.Inspection | None:
+    """A cached inspection, or None (missing or unreadable entries are misses)."""
+    path = directory / f"{k}.pickle"
+    try:
+        with path.open("rb") as fh:
+            obj = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a corrupt or foreign entry is just a miss
+        log.warning("ignoring unreadable cache entry %s: %s", path, exc)
+        return None
+    return obj if isinstance(obj, engine.Inspection) else None
+
+
+def store(directory: Path, k: str, inspection: engine.Inspection) -> None:
+    """Store an inspection atomically; failures only log (the cache is an optimization)."""
+    inspector: Any = inspection.inspector
+    saved = (inspector.c, getattr(inspector, "engine", None))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        inspector.c = None  # a live cursor cannot (and must not) be pickled
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(inspection, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, directory / f"{k}.pickle")
+    except Exception as exc:
+        log.warning("could not write cache entry: %s", exc)
+    finally:
+        inspector.c, inspector.engine = saved

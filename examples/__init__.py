@@ -1,0 +1,1 @@
+"""Examples for diffcheck: SQLAlchemy models of the example schema in ``schema/``."""
