@@ -183,13 +183,24 @@ class Plan:
         return replace(self, statements=list(statements))
 
 
-def split_statements(body: str, where: str) -> list[str]:
-    """Statements of a plan body via pglast; comments are dropped, text kept verbatim."""
+def _terminate(text: str) -> str:
+    """End the statement with a semicolon right after its last SQL token. A trailing
+    ``-- note`` would swallow an appended semicolon, so it is dropped: it stays in the file
+    the DBA edited, but is not part of the statement (and so not of the digest)."""
+    tokens = [t for t in pglast.parser.scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    if not tokens:
+        return text
+    return text[: tokens[-1].end + 1] + ";"
+
+
+def split_statements(body: str, where: str, first_line: int = 1) -> list[str]:
+    """Statements of a plan body via pglast; comments are dropped, text kept verbatim.
+    ``first_line`` is the file line the body starts on, for error positions."""
     try:
         raw = pglast.parse_sql(body)
     except ParseError as exc:
         pos = exc.args[1] if len(exc.args) > 1 else 0
-        line = body.count("\n", 0, pos) + 1
+        line = first_line + body.count("\n", 0, pos)
         raise PlanError(f"{where}:{line}: {exc.args[0]}") from None
     out = []
     for stmt in raw:
@@ -203,7 +214,7 @@ def split_statements(body: str, where: str) -> list[str]:
             lines.pop(0)
         text = "\n".join(lines).strip()
         if text:
-            out.append(text + ";")
+            out.append(_terminate(text))
     return out
 
 
@@ -228,7 +239,7 @@ def parse(text: str, path: Path | None = None, name: str | None = None) -> Plan:
     if header.get("format") != str(FORMAT):
         raise PlanError(f"{where}: not a diffcheck plan (format {header.get('format')!r})")
     body = "\n".join(lines[body_start:])
-    statements = split_statements(body, where)
+    statements = split_statements(body, where, first_line=body_start + 1)
     approval = None
     if header.get("approval"):
         try:

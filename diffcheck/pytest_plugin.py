@@ -1,7 +1,8 @@
 """A pytest plugin: assert that a test database matches the desired schema.
 
 Enabled by the ``pytest11`` entry point ``diffcheck`` (or ``-p diffcheck.pytest_plugin``).
-It adds two options, each also settable in the ini file (``[pytest]`` / ``[tool.pytest.ini_options]``):
+It adds two options, each also settable as an ini key (``[pytest]`` or
+``[tool.pytest.ini_options]``):
 
 ``--diffcheck-desired SOURCE`` (ini ``diffcheck_desired``, default ``schema``)
     The desired schema source, as for ``diffcheck check --desired``; relative paths are

@@ -252,11 +252,6 @@ def test_unparseable_body_reports_file_and_line() -> None:
     assert "syntax error" in message and "tabel" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: plan.split_statements counts the error line from the start of the body "
-    "(after the header), not from the start of the file: off by the header's line count",
-)
 def test_unparseable_body_error_line_is_the_file_line() -> None:
     text = planlib.render(_plan())
     lines = text.splitlines()
@@ -276,12 +271,6 @@ def test_load_of_a_missing_file_is_a_plan_error(tmp_path: Path) -> None:
 # --- hand edits that the round trip must survive ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: plan.split_statements appends ';' after a trailing line comment, so a "
-    "statement written as `... -- note\\n;` renders as `... -- note;` and the re-rendered "
-    "file (verify/approve save it) no longer parses",
-)
 def test_line_comment_before_the_semicolon_survives_a_render_round_trip() -> None:
     p = _plan()
     text = planlib.render(p).replace(
