@@ -198,7 +198,8 @@ class _Index:
             key = _creates(node, schema)
             if key is not None:
                 self.creates.setdefault(key, []).append((f, k))
-                self.schema_last[key[1]] = f
+                if not isinstance(node, ast.IndexStmt):  # new objects go with objects
+                    self.schema_last[key[1]] = f
             rel = _on_relation(node, schema)
             if rel is not None:
                 self.on.setdefault(rel, []).append((f, k))

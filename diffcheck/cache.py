@@ -50,6 +50,7 @@ def load(directory: Path, k: str) -> engine.Inspection | None:
     try:
         with path.open("rb") as fh:
             obj = pickle.load(fh)
+        os.utime(path)  # mark as recently used, for pruning
     except FileNotFoundError:
         return None
     except Exception as exc:  # a corrupt or foreign entry is just a miss
@@ -61,15 +62,32 @@ def load(directory: Path, k: str) -> engine.Inspection | None:
 def store(directory: Path, k: str, inspection: engine.Inspection) -> None:
     """Store an inspection atomically; failures only log (the cache is an optimization)."""
     inspector: Any = inspection.inspector
-    saved = (inspector.c, getattr(inspector, "engine", None))
+    saved = (inspector.c, getattr(inspector, "engine", None), getattr(inspector, "deps", []))
     try:
         directory.mkdir(parents=True, exist_ok=True)
         inspector.c = None  # a live cursor cannot (and must not) be pickled
+        # Raw dependency rows are psycopg2 named tuples (not picklable) and only used while
+        # loading; keep them as plain dicts.
+        inspector.deps = [r._asdict() if hasattr(r, "_asdict") else r for r in saved[2]]
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(inspection, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, directory / f"{k}.pickle")
+        prune(directory)
     except Exception as exc:
         log.warning("could not write cache entry: %s", exc)
     finally:
-        inspector.c, inspector.engine = saved
+        inspector.c, inspector.engine, inspector.deps = saved
+
+
+MAX_ENTRIES = 64
+
+
+def prune(directory: Path, keep: int = MAX_ENTRIES) -> None:
+    """Keep the ``keep`` most recently used entries; a cache must not grow without bound."""
+    entries = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        try:
+            old.unlink()
+        except OSError:  # another run pruned it first
+            pass

@@ -116,6 +116,8 @@ def common_options(f: F) -> F:
             help="Allow scratch and live servers of different major versions.",
         ),
         click.option("--with-privileges", is_flag=True, default=None, help="Also compare GRANTs."),
+        click.option("--no-cache", "no_cache", is_flag=True, default=False,
+                     help="Neither use nor write the cache of inspected desired schemas."),
         click.option("--quiet", "-q", is_flag=True, default=None, help="Less output."),
         click.option("--verbose", "-v", is_flag=True, default=None, help="Progress on stderr."),
         click.option("--color/--no-color", default=None, help="Force or disable colour."),
@@ -258,8 +260,12 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
     default=None,
     help="Output format (default sql).",
 )
+@click.option("--targets", type=click.Path(dir_okay=False), default=None,
+              help="Check every database URL in this file (one per line) instead of --live.")
+@click.option("-j", "--jobs", type=int, default=4, show_default=True,
+              help="With --targets: databases checked in parallel.")
 @click.pass_context
-def check(ctx: click.Context, **flags: Any) -> None:
+def check(ctx: click.Context, targets: str | None, jobs: int, **flags: Any) -> None:
     """Exit 0 when live matches the desired schema, 2 when it does not.
 
     \b
@@ -271,11 +277,36 @@ def check(ctx: click.Context, **flags: Any) -> None:
     settings = _settings(ctx, **flags)
 
     def body() -> int:
+        if targets:
+            return _fleet(settings, targets, jobs)
         result = commands.check(settings, _progress(settings))
         _emit_diff(settings, result, "live differs from desired")
         return EXIT_OK if result.in_sync else EXIT_DIFFERS
 
     _run(ctx, body)
+
+
+def _fleet(settings: configlib.Settings, targets_file: str, jobs: int) -> int:
+    urls = commands.read_targets(targets_file)
+    results = commands.check_fleet(settings, urls, jobs, _progress(settings))
+    if settings.format == "json":
+        import json
+
+        click.echo(json.dumps([r.__dict__ for r in results], indent=2))
+    else:
+        width = max(len(r.target) for r in results)
+        click.echo(f"{'target':<{width}}  {'status':<9} {'stmts':>5}  time")
+        for r in results:
+            status = "error" if r.error else ("in sync" if r.in_sync else "differs")
+            click.echo(f"{r.target:<{width}}  {status:<9} {r.statement_count:>5}  "
+                       f"{r.elapsed:.2f}s" + (f"  {r.error}" if r.error else ""))
+        n_diff = sum(1 for r in results if not r.in_sync and not r.error)
+        n_err = sum(1 for r in results if r.error)
+        click.echo(f"{len(results)} target(s): {len(results) - n_diff - n_err} in sync, "
+                   f"{n_diff} differ, {n_err} error(s)")
+    if any(r.error for r in results):
+        return EXIT_ERROR
+    return EXIT_OK if all(r.in_sync for r in results) else EXIT_DIFFERS
 
 
 @cli.command()

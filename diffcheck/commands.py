@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import cache, sources
 from . import dsn as dsnlib
@@ -127,3 +128,79 @@ def clean(settings: Settings, older_than: dt.timedelta = dt.timedelta(hours=1)) 
     dropped = server.clean(older_than)
     kept = [name for name, _ in server.leftovers()]
     return CleanResult(dropped=dropped, kept=kept)
+
+
+@dataclass
+class TargetResult:
+    """One database of a fleet check."""
+
+    target: str
+    in_sync: bool
+    statement_count: int
+    elapsed: float
+    error: str | None = None
+
+
+def read_targets(path: str) -> list[str]:
+    """One URL per line; blank lines and ``#`` comments are skipped."""
+    from .errors import ConfigError
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read targets file {path}: {exc.strerror}") from None
+    urls = [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+    if not urls:
+        raise ConfigError(f"targets file {path} lists no databases")
+    for n, url in enumerate(urls, 1):
+        try:
+            dsnlib.normalize(url)
+        except Exception:
+            raise ConfigError(f"{path}: target {n} is not a PostgreSQL URL") from None
+    return urls
+
+
+def check_fleet(
+    settings: Settings, targets: list[str], jobs: int = 4, progress: Progress | None = None
+) -> list[TargetResult]:
+    """Check many live databases against one desired schema, built and inspected once."""
+    from dataclasses import replace
+
+    from .errors import DiffcheckError
+
+    first = dsnlib.normalize(targets[0])
+    settings = replace(settings, live=settings.live or first)
+    with Workspace(settings, progress) as ws:
+        source = sources.resolve(settings.desired, settings.project_dir)
+        idesired, desired_side = desired_inspection(ws, source)
+
+        def one(url: str) -> TargetResult:
+            t0 = time.monotonic()
+            label = dsnlib.mask(url)
+            try:
+                side = Side(dsnlib.normalize(url), label, scratch=False)
+                ilive = ws.inspect(side)
+                if ilive.major != ws.server_major() and not settings.allow_version_mismatch:
+                    raise DiffcheckError(
+                        f"runs PostgreSQL {ilive.major}, scratch runs {ws.server_major()}"
+                    )
+                stmts = ws.diff_inspections(ilive, idesired, context=desired_side)
+                if stmts and desired_side is None:
+                    return TargetResult(label, False, len(stmts), time.monotonic() - t0,
+                                        None)
+                return TargetResult(label, not stmts, len(stmts), time.monotonic() - t0)
+            except DiffcheckError as exc:
+                return TargetResult(label, False, 0, time.monotonic() - t0, str(exc))
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = list(pool.map(one, targets))
+        # A cached desired side has no scratch database for round-tripping expressions;
+        # re-check the targets that differ against a freshly built one before reporting.
+        if desired_side is None and any(r.statement_count for r in results):
+            desired_side = ws.build(source)
+            idesired = ws.inspect(desired_side)
+            redo = [i for i, r in enumerate(results) if r.statement_count and not r.error]
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                for i, r in zip(redo, pool.map(one, [targets[i] for i in redo]), strict=True):
+                    results[i] = r
+    return results

@@ -35,7 +35,9 @@ def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connecti
         )
     except psycopg2.OperationalError as exc:
         detail = dsnlib.scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else "", url)
-        raise ConnectionFailed(f"cannot connect to {role} {dsnlib.mask(dsn)}: {detail}") from None
+        where = dsnlib.mask(dsn)
+        name = role if where in role else f"{role} {where}"
+        raise ConnectionFailed(f"cannot connect to {name}: {detail}") from None
     conn.autocommit = autocommit
     return conn
 

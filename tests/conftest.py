@@ -130,6 +130,10 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Ru
         if var.startswith("DIFFCHECK_") and var != "DIFFCHECK_TEST_DSN" or var == "DATABASE_URL":
             monkeypatch.delenv(var, raising=False)
 
+    # Each test gets its own desired-inspection cache, so tests never share (or pollute the
+    # user's) cache entries.
+    monkeypatch.setenv("DIFFCHECK_CACHE_DIR", str(tmp_path / ".diffcheck-cache"))
+
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
         for k, v in (env or {}).items():
             monkeypatch.setenv(k, v)

@@ -1,15 +1,75 @@
-"""Differences migra does not see (placeholder: filled in by the correctness work)."""
+"""Differences migra does not see (or mishandles), compared from diffcheck's own catalog facts.
+
+``read_facts`` reads them inside each side's read-only inspection transaction;
+``statements`` turns the ``from`` side's facts into the ``to`` side's, after migra's own
+statements; ``fix_migra`` corrects migra's statements where they break a blind spot (see
+bs_migra). Each concern has its own module:
+
+- bs_sequences: standalone sequence options (AS, INCREMENT, MIN/MAX, START, CACHE, CYCLE) and
+  identity column sequences (options, name, schema, type);
+- bs_relations: storage parameters of tables, materialized views and views, REPLICA
+  IDENTITY, FORCE ROW LEVEL SECURITY, CLUSTER ON, access method; column STORAGE, STATISTICS,
+  COMPRESSION, attribute options and schema-qualified collations;
+- bs_indexes: index storage parameters and validity, and which partition index is attached
+  to which partitioned index;
+- bs_comments: COMMENT ON for every kind of object diffcheck compares.
+
+The rule everywhere: a fact that differs between the sides always yields a statement, or a
+refusal when PostgreSQL cannot make the change in place, so ``check`` can never call two
+schemas in sync while a blind-spot fact differs. NOT VALID and NO INHERIT of CHECK
+constraints are part of ``pg_get_constraintdef``, so migra already sees them; bs_migra
+makes its statements for them right."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import bs_comments, bs_indexes, bs_migra, bs_relations, bs_sequences
+from .bs_common import Touched
+from .common import refusal
+
+# Bumped whenever the facts' shape changes: facts read by another diffcheck (a cached desired
+# inspection) are refused rather than compared as if nothing were there.
+FACTS_VERSION = 1
+
+_MODULES = (bs_sequences, bs_relations, bs_indexes, bs_comments)
+
 
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
-    """Extra catalog facts; none yet."""
-    return {}
+    """Catalog facts schemainspect does not collect, one query per kind."""
+    facts: dict[str, Any] = {"version": FACTS_VERSION}
+    for module in _MODULES:
+        facts.update(module.read(cur, filters))
+    return facts
+
+
+def _facts_version(inspector: Any) -> Any:
+    facts = getattr(inspector, "diffcheck_facts", None)
+    return facts.get("version") if isinstance(facts, dict) else None
 
 
 def statements(a: Any, b: Any) -> list[str]:
-    """SQL for blind-spot differences; none yet."""
-    return []
+    """SQL turning ``a``'s blind-spot facts into ``b``'s, to run after migra's statements."""
+    stale = [
+        label
+        for label, side in (("from", a), ("to", b))
+        if _facts_version(side) != FACTS_VERSION
+    ]
+    if stale:
+        # Comparing against missing facts would report differences as in sync.
+        return [
+            refusal(
+                f"the {' and '.join(stale)} inspection lacks diffcheck's catalog facts "
+                f"(format {FACTS_VERSION}); clear diffcheck's cache and compare again"
+            )
+        ]
+    touched = Touched(a, b)
+    out: list[str] = []
+    for module in _MODULES:
+        out += module.statements(a, b, touched)
+    return out
+
+
+def fix_migra(statements: list[str], a: Any, b: Any) -> list[str]:
+    """migra's statements, corrected where they mishandle a blind spot (see bs_migra)."""
+    return bs_migra.fix(statements, a, b)

@@ -55,6 +55,11 @@ def rows(cur: Any, query: str) -> list[Any]:
     return list(cur.fetchall())
 
 
+def server_version(cur: Any) -> int:
+    """The server's version number (150018 for 15.18)."""
+    return int(cur.connection.server_version)
+
+
 def options(raw: Iterable[str] | None) -> dict[str, str]:
     """``{name: value}`` from a reloptions-style ``name=value`` array."""
     out: dict[str, str] = {}

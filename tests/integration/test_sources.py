@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import DB, ROOT, Run, schema_files
 
-from diffcheck import scratch
+from diffcheck import pg, scratch
 
 RunCli = Callable[..., Run]
 MakeDb = Callable[..., DB]
@@ -38,13 +38,14 @@ CREATE TABLE shop.customers (
 );
 CREATE INDEX customers_email_idx ON shop.customers (lower(email));
 """
+KEY = "uTzvq0bKq8D1lV1vKpGm6uXo2bLr0sWkTqZ4y7hJm1cN5xAeD3fGiP8oQwRtYvU"  # 63 like pg_dump's
 # What pg_dump 17.6+/18 writes around a dump: \restrict lines, settings, ALTER ... ADD PRIMARY KEY.
 DUMP_TEMPLATE = """\
 --
 -- PostgreSQL database dump
 --
 
-\\restrict uTzvq0bKq8D1lV1vKpGm6uXo2
+\\restrict {key}
 
 SET statement_timeout = 0;
 SET client_encoding = 'UTF8';
@@ -67,7 +68,7 @@ CREATE INDEX customers_email_idx ON shop.customers USING btree (lower(email));
 -- PostgreSQL database dump complete
 --
 
-\\unrestrict uTzvq0bKq8D1lV1vKpGm6uXo2
+\\unrestrict {key}
 """
 MODELS_TEMPLATE = '''"""The shop schema as SQLAlchemy models."""
 from sqlalchemy import BigInteger, Column, Index, MetaData, Table, Text, func
@@ -133,8 +134,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = tmp_path_factory.mktemp("project")
     _write_schema(root / "schema_v1", TABLE_V1)
     _write_schema(root / "schema_v2", TABLE_V2)
-    (root / "dump_v1.sql").write_text(DUMP_TEMPLATE.format(extra=""))
-    (root / "dump_v2.sql").write_text(DUMP_TEMPLATE.format(extra=",\n    name text"))
+    (root / "dump_v1.sql").write_text(DUMP_TEMPLATE.format(key=KEY, extra=""))
+    (root / "dump_v2.sql").write_text(DUMP_TEMPLATE.format(key=KEY, extra=",\n    name text"))
     token = secrets.token_hex(4)  # sys.modules caches modules by name across tests
     models_v1, models_v2 = f"shop_models_v1_{token}", f"shop_models_v2_{token}"
     (root / f"{models_v1}.py").write_text(MODELS_TEMPLATE.format(extra=""))
@@ -293,14 +294,37 @@ def test_example_schema_against_a_database_built_from_it(
     assert changed != before
 
 
-def test_embedded_scratch_server_is_the_default_without_live_or_scratch_url(
-    run_cli: RunCli, project: Project
+def test_real_pg_dump_on_the_embedded_scratch_server_by_default(
+    run_cli: RunCli, make_db: MakeDb, tmp_path: Path
 ) -> None:
-    """No --live, no --scratch-url: the scratch databases go to an embedded PostgreSQL."""
-    run = run_cli("diff", "dump_v1.sql", "schema_v2", "--format", "json", cwd=project.root)
-    assert run.code == 2, (run.out, run.err)
-    assert _statements(json.loads(run.out)) == [ADD_NAME]
+    """No --live, no --scratch-url: scratch databases go to an embedded PostgreSQL 18. The
+    single file is a real ``pg_dump --schema-only`` (18, with \\restrict lines) of the example
+    schema, which has partitions, views, functions and triggers; it matches schema/."""
+    db = make_db(schema_files(ROOT / "schema"))
+    dump = pg.pg_dump_schema(db.url, 18, privileges=False, extra=(f"--restrict-key={KEY}",))
+    assert f"\\restrict {KEY}" in dump and f"\\unrestrict {KEY}" in dump
+    (tmp_path / "dump.sql").write_text(dump)
+    run = run_cli("diff", str(tmp_path / "dump.sql"), str(ROOT / "schema"))
+    assert run.code == 0, (run.out, run.err)
+    assert run.out.startswith("in sync: ")
     assert scratch.alive() == []  # every scratch database was dropped again
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="loader.py scans a \\restrict line with pglast before blanking it; a key that "
+    "starts with a digit (pg_dump keys are random [A-Za-z0-9]{63}) fails to scan with "
+    "'trailing junk after numeric literal'",
+)
+def test_pg_dump_restrict_key_starting_with_a_digit(
+    run_cli: RunCli, pg_url: str, project: Project, tmp_path: Path
+) -> None:
+    key = "3" + KEY[1:]
+    (tmp_path / "dump.sql").write_text(DUMP_TEMPLATE.format(key=key, extra=""))
+    run = run_cli(
+        "diff", str(tmp_path / "dump.sql"), "schema_v1", "--scratch-url", pg_url, cwd=project.root
+    )
+    assert run.code == 0, (run.out, run.err)
 
 
 # --- git ------------------------------------------------------------------------------------------
@@ -451,7 +475,7 @@ def _copy_examples(repo: Path) -> None:
         (
             {"broken.sql": "CREATE SCHEMA s;\n\nCREATE TABLE s.t (id int,);\n"},
             "broken.sql",
-            'error: broken.sql:3:25: syntax error at or near ")"',
+            'error: broken.sql:3:26: syntax error at or near ")"',
         ),
         # A statement that fails in a file read from git names the revision too.
         (

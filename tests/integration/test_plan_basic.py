@@ -1,0 +1,559 @@
+"""plan / verify / approve against a real PostgreSQL: nothing to do, fingerprints, the plan
+file's contents and rollback, hazard weighting, rehearsal rounds, UNVERIFIED plans, hand
+edits, and hostile identifiers."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pglast
+import psycopg2
+import psycopg2.extras
+import pytest
+from psycopg2 import sql
+
+import diffcheck
+from diffcheck import engine
+from diffcheck import plan as planlib
+from diffcheck.errors import DiffcheckError
+from diffcheck.executor import check_plan
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def write_dir(path: Path, text: str) -> Path:
+    """A desired-schema directory holding one file."""
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "schema.sql").write_text(text)
+    return path
+
+
+def live_fingerprint(url: str) -> str:
+    """diffcheck's fingerprint of a database, inspected the way diffcheck does."""
+    conn = psycopg2.connect(url, cursor_factory=psycopg2.extras.NamedTupleCursor)
+    try:
+        inspection = engine.inspect(conn, "test", engine.Filters())
+        return planlib.fingerprint(inspection.inspector)
+    finally:
+        conn.close()
+
+
+def plan_args(live_url: str, desired: Path, out: Path, *extra: str) -> list[str]:
+    return ["plan", "--live", live_url, "--desired", str(desired), "-o", str(out), *extra]
+
+
+def body_blocks(text: str) -> list[list[str]]:
+    """The plan body split into blank-line separated blocks of lines."""
+    body = text.split("-- " + "-" * 74 + "\n", 1)[1]
+    return [b.splitlines() for b in body.split("\n\n") if b.strip()]
+
+
+def history(run_cli, url: str) -> list[dict]:
+    run = run_cli("history", "--live", url, "--format", "json")
+    assert run.code == 0, run.err
+    return json.loads(run.out)
+
+
+# --- nothing to do ----------------------------------------------------------------------------
+
+
+def test_nothing_to_do_exits_0_and_writes_no_file(make_db, run_cli, tmp_path):
+    schema = (
+        "create table t (id int primary key, a text not null default 'x');\n"
+        "create index t_a on t (a);\n"
+    )
+    live = make_db(schema)
+    desired = write_dir(tmp_path / "desired", schema)
+    plans = tmp_path / "plans"
+    run = run_cli(*plan_args(live.url, desired, plans / "x.sql"), cwd=tmp_path)
+    assert run.code == 0, (run.out, run.err)
+    assert "nothing to do" in run.out
+    assert not plans.exists() or not any(plans.iterdir()), list(plans.iterdir())
+    assert not (tmp_path / "x.sql").exists()
+
+
+# --- fingerprints -----------------------------------------------------------------------------
+
+ORDER_A = """
+create type mood as enum ('sad', 'ok', 'happy');
+create sequence public.counter;
+create table public.a (id int primary key, name text not null, m mood default 'ok');
+create table public.b (
+    id int primary key,
+    a_id int references public.a (id) on delete cascade,
+    v numeric(10,2) default 0,
+    note text check (length(note) < 100)
+);
+create unique index a_name on public.a (name);
+create index b_a on public.b (a_id);
+create index b_v on public.b (v) where v > 0;
+create view public.ab as select a.name, b.v from public.a join public.b on b.a_id = a.id;
+create function public.total() returns numeric language sql as $$ select sum(v) from public.b $$;
+"""
+
+ORDER_B = """
+create table public.b (
+    id int primary key,
+    a_id int,
+    v numeric(10,2) default 0,
+    note text check (length(note) < 100)
+);
+create index b_v on public.b (v) where v > 0;
+create function public.total() returns numeric language sql as $$ select sum(v) from public.b $$;
+create type mood as enum ('sad', 'ok', 'happy');
+create table public.a (id int primary key, name text not null, m mood default 'ok');
+create index b_a on public.b (a_id);
+alter table public.b add foreign key (a_id) references public.a (id) on delete cascade;
+create view public.ab as select a.name, b.v from public.a join public.b on b.a_id = a.id;
+create unique index a_name on public.a (name);
+create sequence public.counter;
+"""
+
+
+def test_fingerprint_ignores_creation_order_and_sees_one_column_change(make_db):
+    a = make_db(ORDER_A)
+    b = make_db(ORDER_B)
+    fa, fb = live_fingerprint(a.url), live_fingerprint(b.url)
+    assert re.fullmatch(r"[0-9a-f]{64}", fa)
+    assert fa == fb
+    # Stable on re-inspection too.
+    assert live_fingerprint(a.url) == fa
+    # One column's type changes: a different fingerprint.
+    b.execute("alter table public.b alter column note type varchar(200)")
+    assert live_fingerprint(b.url) != fa
+    # One column added (nullable, no default): different again.
+    c = make_db(ORDER_A + "alter table public.a add column extra int;")
+    assert live_fingerprint(c.url) != fa
+    # A default changed.
+    a.execute("alter table public.b alter column v set default 1")
+    assert live_fingerprint(a.url) != fb
+
+
+# --- the plan file, hazards with sizes, rollback ----------------------------------------------
+
+BEFORE = """
+create table public.customer (id int primary key, name text not null);
+create table public.orders (
+    id bigint primary key,
+    customer_id int not null references public.customer (id),
+    note text,
+    legacy int
+);
+create index orders_customer on public.orders (customer_id);
+create view public.order_notes as select id, note from public.orders;
+"""
+
+AFTER = """
+create table public.customer (id int primary key, name text not null, email text);
+create table public.orders (
+    id bigint primary key,
+    customer_id int not null references public.customer (id),
+    note text,
+    status text not null default 'new'
+);
+create index orders_customer on public.orders (customer_id);
+create index orders_status on public.orders (status);
+create view public.order_notes as select id, note, status from public.orders;
+create table public.audit (id bigserial primary key, at timestamptz not null default now());
+"""
+
+DATA = """
+insert into public.customer select g, 'c' || g from generate_series(1, 100) g;
+insert into public.orders select g, 1 + g % 100, 'n' || g, g from generate_series(1, 10000) g;
+analyze public.customer;
+analyze public.orders;
+"""
+
+
+@pytest.fixture
+def planned(make_db, run_cli, tmp_path):
+    """A live with 10k orders and a plan (sql output) towards AFTER."""
+    live = make_db(BEFORE + DATA)
+    before = write_dir(tmp_path / "before", BEFORE)
+    after = write_dir(tmp_path / "after", AFTER)
+    fp_live = live_fingerprint(live.url)
+    out = tmp_path / "plans" / "release.sql"
+    run = run_cli(*plan_args(live.url, after, out), cwd=tmp_path)
+    return live, before, after, out, run, fp_live
+
+
+def test_plan_file_contents_rollback_and_round_trip(planned, run_cli, tmp_path):
+    live, before, after, out, run, fp_live = planned
+    assert run.code == 0, (run.out, run.err)
+    text = out.read_text()
+    p = planlib.load(out)
+
+    # Header: fingerprints, digest, rehearsal, versions, creation time.
+    assert p.from_fp == fp_live
+    assert re.fullmatch(r"[0-9a-f]{64}", p.to_fp) and p.to_fp != p.from_fp
+    assert p.get("digest") == p.digest()
+    assert re.fullmatch(rf"VERIFIED {p.digest()} rounds=\d+", p.get("rehearsal"))
+    assert p.verified
+    assert p.get("kind") == "forward"
+    assert p.get("diffcheck") == diffcheck.__version__
+    assert p.get("migra") == engine.versions()["migra"] and p.get("migra")
+    created = dt.datetime.fromisoformat(p.get("created"))
+    assert abs(dt.datetime.now(dt.UTC) - created) < dt.timedelta(hours=1)
+    assert p.approval is None
+    for key in ("from", "to", "digest", "rehearsal", "created", "diffcheck", "migra"):
+        assert re.search(rf"^-- @{key}: \S", text, re.M), key
+    assert f"wrote {out}" in run.err and "VERIFIED" in run.err
+
+    # Statements: each parses to exactly one statement, and the file is exactly them.
+    assert len(p.statements) >= 5
+    for s in p.statements:
+        assert len(pglast.parse_sql(s)) == 1, s
+    assert len(pglast.parse_sql(text)) == len(p.statements)
+    joined = "\n".join(p.statements)
+    assert 'drop column "legacy"' in joined and "orders_status" in joined
+
+    # Every statement with hazards has its '-- hazards:' comment right above it.
+    blocks = body_blocks(text)
+    assert len(blocks) == len(p.statements)
+    hazards = p.hazards()
+    assert any(hazards)
+    for block, statement, hz in zip(blocks, p.statements, hazards, strict=True):
+        comments = [line for line in block if line.startswith("--")]
+        assert "\n".join(block).endswith(statement.strip())
+        if hz:
+            assert comments[0] == "-- hazards: " + ", ".join(h.code for h in hz), block
+            for h in hz:
+                assert any(line.startswith(f"--   {h.code}: ") for line in comments), h
+        else:
+            assert not any(line.startswith("-- hazards:") for line in comments), block
+    assert "DELETES_DATA" in p.hazard_codes()
+
+    # Hazard weighting: the stdout comments carry the planner's row estimate for orders.
+    orders_lines = [
+        line for line in run.out.splitlines()
+        if line.startswith("--   ") and '"public"."orders"' in line
+    ]
+    assert orders_lines, run.out
+    assert all("~10K rows" in line for line in orders_lines), orders_lines
+
+    # Rollback and sidecars exist; the rollback is VERIFIED and points back at live.
+    plans = out.parent
+    for name in ("release.from.sql", "release.to.sql", "release.rollback.sql",
+                 "release.rollback.from.sql", "release.rollback.to.sql"):
+        assert (plans / name).is_file(), name
+    rb = planlib.load(plans / "release.rollback.sql")
+    assert rb.verified and rb.get("rehearsal").startswith("VERIFIED ")
+    assert rb.get("kind") == "rollback"
+    assert (rb.from_fp, rb.to_fp) == (p.to_fp, p.from_fp)
+    assert (plans / "release.rollback.from.sql").read_text() == (
+        plans / "release.to.sql"
+    ).read_text()
+    for s in rb.statements:
+        assert len(pglast.parse_sql(s)) == 1, s
+
+    # Apply forward, then the rollback: live returns to BEFORE exactly.
+    allow = ["--allow-hazard", "all", "--allow-hazard", "DELETES_DATA"]
+    r = run_cli("approve", str(out), "--by", "alice", *allow)
+    assert r.code == 0, r.err
+    r = run_cli("apply", str(out), "--live", live.url)
+    assert r.code == 0, (r.out, r.err)
+    assert live_fingerprint(live.url) == p.to_fp
+    r = run_cli("check", "--live", live.url, "--desired", str(after))
+    assert r.code == 0, (r.out, r.err)
+
+    rb_path = plans / "release.rollback.sql"
+    r = run_cli("approve", str(rb_path), "--by", "alice", *allow)
+    assert r.code == 0, r.err
+    r = run_cli("apply", str(rb_path), "--live", live.url)
+    assert r.code == 0, (r.out, r.err)
+    assert live_fingerprint(live.url) == fp_live
+    r = run_cli("check", "--live", live.url, "--desired", str(before))
+    assert r.code == 0, (r.out, r.err)
+    rows = history(run_cli, live.url)
+    assert [(h["plan_name"], h["plan_kind"], h["status"]) for h in rows] == [
+        ("release.rollback", "rollback", "applied"),
+        ("release", "forward", "applied"),
+    ]
+
+
+def test_plan_json_reports_table_rows_for_hazards(make_db, run_cli, tmp_path):
+    live = make_db(BEFORE + DATA)
+    after = write_dir(tmp_path / "after", AFTER)
+    out = tmp_path / "plans" / "j.sql"
+    run = run_cli(*plan_args(live.url, after, out, "--format", "json"), cwd=tmp_path)
+    assert run.code == 0, (run.out, run.err)
+    doc = json.loads(run.out)
+    assert doc["rehearsal"] == "VERIFIED"
+    assert doc["plan"] == str(out) and doc["from"] == planlib.load(out).from_fp
+    on_orders = [
+        h for s in doc["statements"] for h in s["hazards"] if h["table"] == "public.orders"
+    ]
+    assert on_orders, doc
+    for h in on_orders:
+        assert 9000 <= h["table_rows"] <= 11000, h
+        assert h["table_bytes"] > 0
+    assert any(h["code"] == "DELETES_DATA" for h in on_orders)
+
+
+# --- rehearsal rounds -------------------------------------------------------------------------
+
+MATVIEW_BEFORE = """
+create table public.emp (id int primary key, dept text, salary numeric(10,2));
+create materialized view public.dept_pay as
+    select dept, sum(salary) as total from public.emp group by dept;
+create unique index dept_pay_dept_key on public.dept_pay (dept);
+"""
+MATVIEW_AFTER = MATVIEW_BEFORE.replace("sum(salary)", "max(salary)")
+
+
+def test_rehearsal_iterates_when_migras_first_pass_is_incomplete(make_db, run_cli, tmp_path):
+    # migra drops and recreates the materialized view but, seeing the index on both sides,
+    # never recreates it: only the second rehearsal round finds and adds it.
+    live = make_db(MATVIEW_BEFORE)
+    after = write_dir(tmp_path / "after", MATVIEW_AFTER)
+    out = tmp_path / "plans" / "mv.sql"
+    run = run_cli(*plan_args(live.url, after, out), cwd=tmp_path)
+    assert run.code == 0, (run.out, run.err)
+    p = planlib.load(out)
+    assert p.verified
+    m = re.fullmatch(r"VERIFIED [0-9a-f]{64} rounds=(\d+)", p.get("rehearsal"))
+    assert m and int(m.group(1)) >= 2, p.get("rehearsal")
+    lowered = [s.lower() for s in p.statements]
+    create_mv = next(i for i, s in enumerate(lowered) if "create materialized view" in s)
+    create_ix = next(i for i, s in enumerate(lowered) if "dept_pay_dept_key" in s and "create" in s)
+    assert create_ix > create_mv
+    # The extended plan really converges: apply it and compare.
+    r = run_cli("approve", str(out), "--by", "bob", "--allow-hazard", "all",
+                "--allow-hazard", "DELETES_DATA")
+    assert r.code == 0, r.err
+    r = run_cli("apply", str(out), "--live", live.url)
+    assert r.code == 0, (r.out, r.err)
+    assert live_fingerprint(live.url) == p.to_fp
+    assert live.query("select count(*) from pg_indexes where indexname = 'dept_pay_dept_key'") == [
+        (1,)
+    ]
+
+
+# --- UNVERIFIED -------------------------------------------------------------------------------
+
+
+def test_unverified_plan_exits_3_records_the_error_and_cannot_be_approved(
+    make_db, run_cli, tmp_path
+):
+    # migra writes `using "c"::integer`; a date has no cast to integer, so PostgreSQL refuses
+    # the statement even on an empty clone. (text -> integer is NOT a failing case: the
+    # USING cast succeeds on a schema-only clone; see the apply-safety tests.)
+    live = make_db("create table public.t (id int primary key, c date);")
+    after = write_dir(tmp_path / "after", "create table public.t (id int primary key, c integer);")
+    out = tmp_path / "plans" / "bad.sql"
+    run = run_cli(*plan_args(live.url, after, out), cwd=tmp_path)
+    assert run.code == 3, (run.out, run.err)
+    assert "UNVERIFIED" in run.err
+    assert out.is_file()
+    text = out.read_text()
+    assert re.search(r"^-- @rehearsal: UNVERIFIED [0-9a-f]{64} rounds=1$", text, re.M)
+    detail = planlib.load(out).get("rehearsal-detail")
+    assert "statement 1 failed" in detail
+    assert "cannot cast type date to integer" in detail, detail
+    assert not planlib.load(out).verified
+
+    r = run_cli("approve", str(out), "--by", "alice", "--allow-hazard", "all",
+                "--allow-hazard", "DELETES_DATA")
+    assert r.code == 1, (r.out, r.err)
+    assert "UNVERIFIED" in r.err and "only a VERIFIED plan" in r.err
+    assert planlib.load(out).approval is None
+    r = run_cli("apply", str(out), "--live", live.url)
+    assert r.code == 1 and "not approved" in r.err
+
+
+def test_text_to_integer_verifies_on_schema_only_clone_but_apply_rolls_back_on_data(
+    make_db, run_cli, tmp_path
+):
+    live = make_db(
+        "create table public.t (id int primary key, c text);"
+        "insert into public.t values (1, '42'), (2, 'not a number');"
+    )
+    after = write_dir(tmp_path / "after", "create table public.t (id int primary key, c integer);")
+    out = tmp_path / "plans" / "ti.sql"
+    run = run_cli(*plan_args(live.url, after, out), cwd=tmp_path)
+    assert run.code == 0, (run.out, run.err)  # the clone has no rows to fail on
+    p = planlib.load(out)
+    assert p.verified and '::integer' in p.statements[0]
+    r = run_cli("approve", str(out), "--by", "alice", "--allow-hazard", "all",
+                "--allow-hazard", "DELETES_DATA")
+    assert r.code == 0, r.err
+    r = run_cli("apply", str(out), "--live", live.url)
+    assert r.code == 1, (r.out, r.err)
+    assert "invalid input syntax for type integer" in r.err
+    assert "rolled back" in r.err
+    assert live_fingerprint(live.url) == p.from_fp
+    assert live.query("select c from public.t order by id") == [("42",), ("not a number",)]
+    assert history(run_cli, live.url) == []
+
+
+# --- hand edits -------------------------------------------------------------------------------
+
+RENAME = 'alter table "public"."t" rename column "old_name" to "new_name";'
+
+
+def _replace_body(text: str, body: str) -> str:
+    rule = "-- " + "-" * 74 + "\n"
+    head, _, _ = text.partition(rule)
+    return head + rule + "\n" + body
+
+
+def test_hand_edited_plan_verifies_and_edits_void_the_approval(make_db, run_cli, tmp_path):
+    live = make_db(
+        "create table public.t (id int primary key, old_name int);"
+        "insert into public.t select g, g * 10 from generate_series(1, 50) g;"
+    )
+    after = write_dir(tmp_path / "after", "create table public.t (id int primary key, new_name int);")
+    out = tmp_path / "plans" / "x.sql"
+    run = run_cli(*plan_args(live.url, after, out), cwd=tmp_path)
+    assert run.code == 0, (run.out, run.err)
+    generated = planlib.load(out).statements
+    assert len(generated) == 2
+    assert 'drop column "old_name"' in generated[0] and 'add column "new_name"' in generated[1]
+
+    # The DBA replaces drop+add by a rename; the stamp no longer matches until verify.
+    out.write_text(_replace_body(out.read_text(), "-- keep the data: rename\n" + RENAME + "\n"))
+    edited = planlib.load(out)
+    assert edited.statements == [RENAME]
+    assert not edited.verified
+    r = run_cli("approve", str(out), "--by", "alice", "--allow-hazard", "all")
+    assert r.code == 1 and "verify" in r.err, r.err
+
+    r = run_cli("verify", str(out), "--live", live.url)
+    assert r.code == 0, (r.out, r.err)
+    assert "VERIFIED" in r.out
+    verified = planlib.load(out)
+    assert verified.verified and verified.statements == [RENAME]
+    assert "DELETES_DATA" not in verified.hazard_codes()
+
+    r = run_cli("approve", str(out), "--by", "alice", "--allow-hazard", "all")
+    assert r.code == 0, r.err
+    approved_text = out.read_text()
+    approved = planlib.load(out)
+    assert approved.approval is not None and approved.approval.digest == approved.digest()
+
+    # A comment-only edit keeps the approval.
+    commented = approved_text.replace(
+        RENAME, "-- reviewed by carol, ticket OPS-1\n\n" + RENAME + "\n-- end of plan\n"
+    )
+    assert commented != approved_text
+    out.write_text(commented)
+    check_plan(planlib.load(out))  # raises if the approval were void
+
+    # Adding a statement, or altering one, voids it: apply refuses before touching live.
+    added = commented.replace(
+        RENAME, RENAME + '\nalter table "public"."t" add column "sneaky" int;'
+    )
+    altered = commented.replace('to "new_name"', 'to "new_name2"')
+    for bad in (added, altered):
+        out.write_text(bad)
+        with pytest.raises(DiffcheckError):
+            check_plan(planlib.load(out))
+        r = run_cli("apply", str(out), "--live", live.url)
+        assert r.code == 1, (r.out, r.err)
+        assert "approval" in r.err and "changed" in r.err, r.err
+        assert live.query(
+            "select attname from pg_attribute where attrelid = 'public.t'::regclass "
+            "and attnum > 0 and not attisdropped order by attnum"
+        ) == [("id",), ("old_name",)]
+
+    # Back to the comment-only edit: it applies and keeps the data.
+    out.write_text(commented)
+    r = run_cli("apply", str(out), "--live", live.url)
+    assert r.code == 0, (r.out, r.err)
+    assert live.query("select sum(new_name) from public.t") == [(sum(g * 10 for g in range(1, 51)),)]
+    assert live_fingerprint(live.url) == approved.to_fp
+
+
+# --- hostile identifiers ----------------------------------------------------------------------
+
+ROLE = "dc_o'brien"
+
+HOSTILE_BEFORE = """
+create table public.victim (id int);
+create type public.hostile as enum ('plain');
+create table public.t (id int primary key, h public.hostile);
+"""
+
+HOSTILE_AFTER = """
+create table public.victim (id int);
+create type public.hostile as enum (
+    'plain', 'O''Brien', 'a''); drop table public.victim; --', 'has $$ dollars $$', 'back\\slash'
+);
+create type public."x""); drop table public.victim; --" as enum (
+    'x''); drop table public.victim; --', '$q$'
+);
+create table public.t (
+    id int primary key,
+    h public.hostile,
+    h2 public."x""); drop table public.victim; --"
+);
+alter table public.t enable row level security;
+create policy "p'; drop table public.victim; --" on public.t for select
+    to "dc_o'brien" using (id > 0);
+grant select, update on public.t to "dc_o'brien";
+"""
+
+
+@pytest.fixture
+def hostile_role(pg_url):
+    """A role whose name needs quoting; created idempotently, dropped at teardown (after the
+    test databases, which are set up later and so torn down first)."""
+    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(
+                sql.SQL(
+                    "do $do$ begin create role {}; "
+                    "exception when duplicate_object then null; end $do$"
+                ).format(sql.Identifier(ROLE))
+            )
+    yield ROLE
+    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            with contextlib.suppress(psycopg2.Error):
+                cur.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(ROLE)))
+
+
+def test_hostile_enum_labels_policy_and_role_names(hostile_role, make_db, run_cli, tmp_path):
+    live = make_db(HOSTILE_BEFORE)
+    before = write_dir(tmp_path / "before", HOSTILE_BEFORE)
+    after = write_dir(tmp_path / "after", HOSTILE_AFTER)
+    out = tmp_path / "plans" / "hostile.sql"
+    run = run_cli(*plan_args(live.url, after, out, "--with-privileges"), cwd=tmp_path)
+    assert run.code == 0, (run.out, run.err)
+    for path in (out, out.with_name("hostile.rollback.sql")):
+        p = planlib.load(path)
+        assert p.verified, (path, p.get("rehearsal-detail"))
+        assert p.get("privileges") == "yes"
+        assert p.statements
+        for s in p.statements:
+            parsed = pglast.parse_sql(s)
+            assert len(parsed) == 1, s
+            assert "DropStmt" not in type(parsed[0].stmt).__name__ or "victim" not in s, s
+        assert len(pglast.parse_sql(path.read_text())) == len(p.statements)
+
+    # Apply in both directions with apply --auto; the victim survives and check agrees.
+    for target in (after, before, after):
+        r = run_cli("apply", "--auto", "--allow-hazard", "all", "--with-privileges",
+                    "--live", live.url, "--desired", str(target))
+        assert r.code == 0, (target, r.out, r.err)
+        assert live.query("select to_regclass('public.victim') is not null") == [(True,)]
+        r = run_cli("check", "--with-privileges", "--live", live.url, "--desired", str(target))
+        assert r.code == 0, (target, r.out, r.err)
+    labels = live.query(
+        "select e.enumlabel from pg_enum e where e.enumtypid = 'public.hostile'::regtype "
+        "order by e.enumsortorder"
+    )
+    assert [r[0] for r in labels] == [
+        "plain", "O'Brien", "a'); drop table public.victim; --", "has $$ dollars $$",
+        "back\\slash",
+    ]
+    assert live.query(
+        "select has_table_privilege(%s, 'public.t', 'UPDATE')", (ROLE,)
+    ) == [(True,)]
+    assert live.query("select polroles::regrole[]::text[] from pg_policy") == [([f'"{ROLE}"'],)]
