@@ -3,7 +3,12 @@
 schemainspect does not know which indexes, constraints and triggers a partition inherits from
 its parent; migra then creates or drops them on the partition by itself, which fails (the
 parent already cascades them). These queries name the inherited objects so the engine can
-leave them to PostgreSQL."""
+leave them to PostgreSQL.
+
+They also read what schemainspect only reads for views: the dependency graph (pg_depend) of
+every user object, and partitioning facts (keys, bounds, index attachment). The fixups use
+them to order statements (an object is created before its users and dropped after them) and
+to handle partitioned tables. They are stored on the inspector as ``diffcheck_catalog``."""
 
 from __future__ import annotations
 

@@ -264,8 +264,12 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
               help="Check every database URL in this file (one per line) instead of --live.")
 @click.option("-j", "--jobs", type=int, default=4, show_default=True,
               help="With --targets: databases checked in parallel.")
+@click.option("--models", default=None, metavar="pkg.module:Base",
+              help="Also check SQLAlchemy models: reports schema/ vs live, schema/ vs models "
+              "and models vs live separately.")
 @click.pass_context
-def check(ctx: click.Context, targets: str | None, jobs: int, **flags: Any) -> None:
+def check(ctx: click.Context, targets: str | None, jobs: int, models: str | None,
+          **flags: Any) -> None:
     """Exit 0 when live matches the desired schema, 2 when it does not.
 
     \b
@@ -279,11 +283,33 @@ def check(ctx: click.Context, targets: str | None, jobs: int, **flags: Any) -> N
     def body() -> int:
         if targets:
             return _fleet(settings, targets, jobs)
+        if models:
+            return _three_way(settings, models)
         result = commands.check(settings, _progress(settings))
         _emit_diff(settings, result, "live differs from desired")
         return EXIT_OK if result.in_sync else EXIT_DIFFERS
 
     _run(ctx, body)
+
+
+def _three_way(settings: configlib.Settings, models: str) -> int:
+    pairs = commands.check_models(settings, models, _progress(settings))
+    if settings.format == "json":
+        import json
+
+        click.echo(json.dumps({
+            "in_sync": all(p.result.in_sync for p in pairs),
+            "pairs": [{"pair": p.name, "in_sync": p.result.in_sync,
+                       "statements": p.result.statements} for p in pairs],
+        }, indent=2))
+    else:
+        for p in pairs:
+            if p.result.in_sync:
+                click.echo(f"-- {p.name}: in sync")
+            else:
+                click.echo(f"-- {p.name}: differs ({len(p.result.statements)} statement(s))")
+                click.echo(render.sql_text(p.result.statements, p.result.hazards), nl=False)
+    return EXIT_OK if all(p.result.in_sync for p in pairs) else EXIT_DIFFERS
 
 
 def _fleet(settings: configlib.Settings, targets_file: str, jobs: int) -> int:

@@ -204,3 +204,47 @@ def check_fleet(
                 for i, r in zip(redo, pool.map(one, [targets[i] for i in redo]), strict=True):
                     results[i] = r
     return results
+
+
+@dataclass
+class PairResult:
+    """One pair of a three-way check."""
+
+    name: str
+    result: DiffResult
+
+
+def check_models(
+    settings: Settings, models: str, progress: Progress | None = None
+) -> list[PairResult]:
+    """Three-way check: schema/ vs live, schema/ vs models, models vs live. Each pair is
+    reported separately so a team sees which of the three drifted."""
+    started = time.monotonic()
+    spec = models if models.startswith("models:") else f"models:{models}"
+    with Workspace(settings, progress) as ws:
+        live_url = ws.live_url()
+        live = Side(live_url, dsnlib.mask(live_url), scratch=False)
+        schema_src = sources.resolve(settings.desired, settings.project_dir)
+        models_src = sources.resolve(spec, settings.project_dir)
+        schema_side = ws.build(schema_src)
+        models_side = ws.build(models_src)
+        ilive = ws.inspect(live)
+        ischema = ws.inspect(schema_side)
+        imodels = ws.inspect(models_side)
+        # Normalization adjusts the 'from' inspection, so each pair gets its own 'from'.
+        pairs = [
+            (f"{schema_src.label} vs live", ilive, ischema, schema_side, live.label,
+             schema_src.label),
+            (f"{schema_src.label} vs {spec}", imodels, ischema, schema_side, spec,
+             schema_src.label),
+            (f"{spec} vs live", ws.inspect(live), ws.inspect(models_side), models_side,
+             live.label, spec),
+        ]
+        out = []
+        for name, a, b, context, src_label, dst_label in pairs:
+            statements = ws.diff_inspections(a, b, context=context)
+            out.append(PairResult(name, DiffResult(
+                source=src_label, target=dst_label, statements=statements,
+                hazards=classify_plan(statements) if statements else [],
+                elapsed=time.monotonic() - started)))
+    return out
