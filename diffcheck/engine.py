@@ -272,6 +272,8 @@ def materialize_ctes(query: str) -> str:
     if len(stmts) != 1:
         return query
     node = stmts[0].stmt
+    if node is None:
+        return query
     clause = getattr(node, "withClause", None)
     if clause is None or not clause.ctes:
         return query

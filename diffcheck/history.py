@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import psycopg2.extensions
 
 from . import __version__
 from .plan import Plan
 
-Cursor = psycopg2.extensions.cursor
+Cursor: TypeAlias = psycopg2.extensions.cursor
 
 _DDL = """
 create schema if not exists diffcheck;

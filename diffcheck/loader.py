@@ -107,7 +107,9 @@ def split(text: str, path: str) -> tuple[str, list[Statement]]:
     for stmt in raw:
         start = stmt.stmt_location or 0
         length = stmt.stmt_len or (len(text) - start)
-        out.append(Statement(text[start : start + length], start, _alone(stmt.stmt)))
+        node = stmt.stmt
+        alone = node is not None and _alone(node)
+        out.append(Statement(text[start : start + length], start, alone))
     return text, out
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 from psycopg2 import sql
@@ -179,7 +180,7 @@ def alive() -> list[str]:
 
 # --- embedded server -------------------------------------------------------------------------
 
-_embedded: dict[str, object] = {}
+_embedded: dict[str, Any] = {}
 
 
 def embedded_url(data_dir: str | None = None) -> str:
