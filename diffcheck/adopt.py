@@ -38,8 +38,8 @@ class InitResult:
     unchanged: list[str]  # relative paths already byte-identical
     removed: list[str]  # stale generated .sql files removed (with --force)
     version_tables: list[str]  # "schema.table" found on live
-    excluded: list[str]  # "schema.table" left out of schema/
-    kept: list[tuple[str, str]]  # version tables kept, and why
+    excluded: list[str]  # "schema.table" left out of schema/ (version tables, exclude globs)
+    kept: list[tuple[str, str]]  # tables to exclude that were kept, and why
     pyproject: Path | None  # pyproject.toml, when it was changed
     globs: list[str] = field(default_factory=list)  # exclude globs added
     elapsed: float = 0.0
@@ -169,8 +169,8 @@ def init(
         unchanged=unchanged,
         removed=stale,
         version_tables=found_names,
-        excluded=[t for t in exclusion.excluded if t in found_names],
-        kept=[k for k in exclusion.kept if k[0] in found_names],
+        excluded=exclusion.excluded,
+        kept=exclusion.kept,
         pyproject=pyproject_path,
         globs=globs,
         elapsed=time.monotonic() - started,

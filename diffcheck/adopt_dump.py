@@ -70,7 +70,8 @@ def restore_script(url: str, major: int, *, privileges: bool) -> str:
     Both tools come from the same installation so the archive format always matches, and the
     archive is one snapshot, so entries and dependencies are consistent."""
     pg_dump = pg.find_tool("pg_dump", major)
-    pg_restore = str(Path(pg_dump).with_name("pg_restore"))
+    sibling = Path(pg_dump).with_name("pg_restore")
+    pg_restore = str(sibling) if sibling.is_file() else pg.find_tool("pg_restore", major)
     conninfo, env = pg.tool_env(url)
     with tempfile.TemporaryDirectory(prefix="diffcheck-init-") as tmp:
         archive = str(Path(tmp, "schema.dump"))

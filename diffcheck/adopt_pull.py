@@ -177,6 +177,7 @@ class _Index:
         self.creates: dict[Key, list[tuple[_File, int]]] = {}
         self.on: dict[tuple[str, str], list[tuple[_File, int]]] = {}
         self.schema_last: dict[str, _File] = {}
+        self.added: dict[Key, _File] = {}  # objects pull appends, for what follows them
         for f in files:
             self._read(f)
 
@@ -205,8 +206,12 @@ class _Index:
                 self.on.setdefault(rel, []).append((f, k))
 
     def owner(self, rel: tuple[str, str]) -> _File | None:
-        found = self.creates.get(("relation", *rel))
-        return found[0][0] if found and len(found) == 1 else None
+        """The one file that creates a relation (or that pull just added it to)."""
+        key: Key = ("relation", *rel)
+        found = self.creates.get(key)
+        if found and len(found) == 1:
+            return found[0][0]
+        return self.added.get(key)
 
 
 def place(files: list[_File], statements: list[str]) -> None:
@@ -214,11 +219,32 @@ def place(files: list[_File], statements: list[str]) -> None:
     index = _Index(files)
     last = files[-1]
     vacated: dict[Key, tuple[_File, int]] = {}
+    parsed = []
     for raw in statements:
         sql = raw.strip().rstrip(";").strip() + ";"
-        node = pglast.parse_sql(sql)[0].stmt
+        parsed.append((sql, pglast.parse_sql(sql)[0].stmt))
+    # Relations this batch drops whose CREATE is in the files: statements that only tidy
+    # them up first (dropping their constraints and indexes) have nothing left to change.
+    gone = {
+        (key[1], key[2])
+        for _, node in parsed
+        for key in _dropped(node, "public")
+        if key[0] == "relation" and len(index.creates.get(key, [])) == 1
+    }
+    for sql, node in parsed:
         drops = _dropped(node, "public")
+        if not drops and _on_relation(node, "public") in gone:
+            continue
         if drops:
+            if (
+                all(
+                    k[0] == "relation" and (k[1], k[2]) not in gone and k not in index.creates
+                    for k in drops
+                )
+                and getattr(node, "removeType", None) == enums.ObjectType.OBJECT_INDEX
+            ):
+                # An index no file creates (one behind a constraint): nothing to remove.
+                continue
             done = False
             for dropped in drops:
                 found = index.creates.get(dropped, [])
@@ -245,7 +271,9 @@ def place(files: list[_File], statements: list[str]) -> None:
                 f.replaced[k] = sql  # CREATE OR REPLACE of an existing object: in place
                 continue
             if not isinstance(node, ast.IndexStmt):
-                index.schema_last.get(key[1], last).appended.append(sql)
+                target = index.schema_last.get(key[1], last)
+                target.appended.append(sql)
+                index.added[key] = target
                 continue
         rel = _on_relation(node, "public")
         owner = index.owner(rel) if rel is not None else None
@@ -306,15 +334,22 @@ def pull_hand_written(
     changed = [rel for rel in new if new[rel] != old[rel]]
     for rel in changed:
         (base / rel).write_text(new[rel], encoding="utf-8")
+
+    def restore() -> None:
+        for rel in changed:
+            (base / rel).write_text(old[rel], encoding="utf-8")
+
     say("checking the updated files against live")
     try:
         verdict = commands.check(settings, say)
         problem = None if verdict.in_sync else f"{len(verdict.statements)} difference(s) remain"
     except SchemaLoadError as exc:
         problem = str(exc)
+    except BaseException:  # any other failure (or Ctrl-C): leave the files as they were
+        restore()
+        raise
     if problem is not None:
-        for rel in changed:
-            (base / rel).write_text(old[rel], encoding="utf-8")
+        restore()
         raise DiffcheckError(
             f"pull could not place live's changes in {spec} by itself ({problem}); "
             f"the files are unchanged",

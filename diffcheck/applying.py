@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dsn as dsnlib
-from . import sources
+from . import engine, sources
 from .config import Settings
 from .errors import ApprovalError, DriftError
 from .executor import AdvisoryLock, ApplyResult, check_plan, execute
@@ -97,6 +97,7 @@ def apply_auto(
             with AdvisoryLock(lock_conn, settings.lock_wait, ws.progress):
                 il, idesired = ws.inspect_pair(live, desired)
                 fp_from, fp_to = fingerprint(il.inspector), fingerprint(idesired.inspector)
+                live_types = engine.column_types(il)
                 statements = ws.diff_inspections(il, idesired, context=desired)
                 if not statements:
                     return AutoResult("nothing to do", elapsed=time.monotonic() - started)
@@ -113,7 +114,7 @@ def apply_auto(
                     statements,
                 )
                 reh = rehearse(ws, live, desired, statements)
-                _stamp(the_plan, reh)
+                _stamp(the_plan, reh, live_types)
                 if not reh.verified:
                     raise ApprovalError(f"refused: the rehearsal is {reh.status}: {reh.detail()}")
                 codes = the_plan.hazard_codes()

@@ -30,6 +30,9 @@ class Inherited:
     constraints: set[str] = field(default_factory=set)
     triggers: set[tuple[str, str, str]] = field(default_factory=set)  # (schema, table, name)
     index_parents: dict[str, str] = field(default_factory=dict)  # child index -> parent index
+    # Read in the same pass and handed to the inspector by drop_inherited: the engine calls
+    # inherited() + drop_inherited() on every inspection, so this needs no change there.
+    catalog: Catalog | None = None
 
 
 _INHERITED_INDEXES = """
@@ -41,15 +44,16 @@ join pg_class p on p.oid = i.inhparent
 join pg_namespace pn on pn.oid = p.relnamespace
 """
 
-# Constraints cloned from a partitioned parent (conparentid) and CHECKs inherited by
-# partitions (not locally defined). Key format matches schemainspect: schema.name.
+# Constraints cloned from a parent constraint (conparentid): on partitions, and also on the
+# referencing table of a foreign key that references a partitioned table (one internal clone
+# per referenced partition); plus CHECKs inherited by partitions (not locally defined).
 _INHERITED_CONSTRAINTS = """
 select n.nspname, con.conname, t.relname
 from pg_constraint con
 join pg_class t on t.oid = con.conrelid
 join pg_namespace n on n.oid = t.relnamespace
-where t.relispartition
-  and (con.conparentid <> 0 or (con.contype = 'c' and not con.conislocal))
+where con.conparentid <> 0
+   or (t.relispartition and con.contype = 'c' and not con.conislocal)
 """
 
 _INHERITED_TRIGGERS = """
@@ -75,6 +79,7 @@ def inherited(cur: Cursor) -> Inherited:
     cur.execute(_INHERITED_TRIGGERS)
     for schema, table, name in cur.fetchall():
         out.triggers.add((schema, table, name))
+    out.catalog = read_catalog(cur)
     return out
 
 
@@ -85,7 +90,9 @@ def _constraint_key(schema: str, table: str, name: str) -> str:
 
 
 def drop_inherited(inspector: Any, inh: Inherited) -> None:
-    """Remove inherited partition objects from a schemainspect inspector, in place."""
+    """Remove inherited partition objects from a schemainspect inspector, in place, and
+    attach the catalog facts read with them as ``inspector.diffcheck_catalog``."""
+    inspector.diffcheck_catalog = inh.catalog if inh.catalog is not None else Catalog()
     inspector.indexes = type(inspector.indexes)(
         (k, v) for k, v in inspector.indexes.items() if k not in inh.indexes
     )
@@ -110,3 +117,217 @@ def drop_inherited(inspector: Any, inh: Inherited) -> None:
                 for k, v in rel.constraints.items()
                 if _q(v.schema, v.name) + "@" + v.table_name not in inh.constraints
             )
+
+
+# -- dependency graph and partitioning facts ---------------------------------------------------
+
+# An object key: (kind, schema, table, name). kind is one of rel, column, type, function,
+# constraint, default, trigger, policy. ``table`` is set for objects that live on a table
+# (column, constraint, default, trigger, policy) and None otherwise. Indexes, views and
+# sequences are "rel"s (their names share pg_class's namespace); a view's rewrite rule and a
+# domain's constraints stand for the view and the domain; an array type for its element type.
+Key = tuple[str, str | None, str | None, str]
+
+# One branch per catalog, selected by the class id; {c}, {o}, {s} are the (classid, objid,
+# objsubid) columns being described. Lookups are by oid, so each branch costs an index probe.
+_DESCRIBE = """
+select case when c.relkind = 'c' then 'type' when {s} = 0 then 'rel' else 'column' end
+         as kind,
+       n.nspname::text as sch,
+       case when {s} <> 0 and c.relkind <> 'c' then c.relname::text end as tbl,
+       case when {s} <> 0 and c.relkind <> 'c' then a.attname else c.relname end::text as nm
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+left join pg_attribute a on a.attrelid = c.oid and a.attnum = {s}
+where {c} = 'pg_class'::regclass and c.oid = {o}
+union all
+select case when t.typrelid <> 0 and r.relkind <> 'c' then 'rel' else 'type' end,
+       n.nspname, null, coalesce(r.relname, t.typname)
+from pg_type t0
+join pg_type t on t.oid = case when t0.typcategory = 'A' and t0.typelem <> 0
+                               then t0.typelem else t0.oid end
+join pg_namespace n on n.oid = t.typnamespace
+left join pg_class r on r.oid = t.typrelid
+where {c} = 'pg_type'::regclass and t0.oid = {o}
+union all
+select 'function', n.nspname, null, p.proname
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+where {c} = 'pg_proc'::regclass and p.oid = {o}
+union all
+select case when con.contypid <> 0 then 'type' else 'constraint' end, n.nspname,
+       case when con.contypid <> 0 then null else c.relname end,
+       coalesce(t.typname, con.conname)
+from pg_constraint con join pg_namespace n on n.oid = con.connamespace
+left join pg_class c on c.oid = con.conrelid
+left join pg_type t on t.oid = con.contypid
+where {c} = 'pg_constraint'::regclass and con.oid = {o}
+union all
+select 'default', n.nspname, c.relname, a.attname
+from pg_attrdef ad join pg_class c on c.oid = ad.adrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_attribute a on a.attrelid = ad.adrelid and a.attnum = ad.adnum
+where {c} = 'pg_attrdef'::regclass and ad.oid = {o}
+union all
+select 'trigger', n.nspname, c.relname, tg.tgname
+from pg_trigger tg join pg_class c on c.oid = tg.tgrelid
+join pg_namespace n on n.oid = c.relnamespace
+where {c} = 'pg_trigger'::regclass and tg.oid = {o}
+union all
+select 'policy', n.nspname, c.relname, pol.polname
+from pg_policy pol join pg_class c on c.oid = pol.polrelid
+join pg_namespace n on n.oid = c.relnamespace
+where {c} = 'pg_policy'::regclass and pol.oid = {o}
+union all
+select 'rel', n.nspname, null, c.relname
+from pg_rewrite rw join pg_class c on c.oid = rw.ev_class
+join pg_namespace n on n.oid = c.relnamespace
+where {c} = 'pg_rewrite'::regclass and rw.oid = {o}
+"""
+
+# User objects only (oids below FirstNormalObjectId are built in); internal ('i')
+# dependencies are kept because a view's rule and a domain's constraint reach their owner
+# through them, and auto ('a') ones because dropping the referenced object drops them too.
+_DEPENDS = f"""
+select d.deptype, x.kind as k1, x.sch as s1, x.tbl as t1, x.nm as n1,
+       y.kind as k2, y.sch as s2, y.tbl as t2, y.nm as n2
+from pg_depend d
+cross join lateral ({_DESCRIBE.format(c="d.classid", o="d.objid", s="d.objsubid")}) x
+cross join lateral ({_DESCRIBE.format(c="d.refclassid", o="d.refobjid", s="d.refobjsubid")}) y
+where d.objid >= 16384 and d.refobjid >= 16384 and d.deptype in ('n', 'a', 'i')
+"""
+
+_RELKINDS = """
+select n.nspname, c.relname, c.relkind::text as relkind
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'
+"""
+
+_OBJECTS = """
+select 'function' as kind, n.nspname, p.proname as name from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+where p.oid >= 16384
+union all
+select 'type', n.nspname, t.typname from pg_type t
+join pg_namespace n on n.oid = t.typnamespace
+left join pg_class c on c.oid = t.typrelid
+where t.oid >= 16384 and t.typcategory <> 'A' and (c.oid is null or c.relkind = 'c')
+"""
+
+# Partitioned tables: key, and for partitions the parent and bound.
+_PARTITIONS = """
+select n.nspname, c.relname, c.relkind::text as relkind,
+       case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as key,
+       case when c.relispartition then pg_get_expr(c.relpartbound, c.oid, true) end as bound,
+       pn.nspname as pschema, p.relname as pname
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+left join pg_inherits i on i.inhrelid = c.oid and c.relispartition
+left join pg_class p on p.oid = i.inhparent
+left join pg_namespace pn on pn.oid = p.relnamespace
+where c.relkind in ('r', 'p', 'f') and (c.relkind = 'p' or c.relispartition)
+"""
+
+# Indexes of partitioned tables and partitions: validity (an ON ONLY index stays invalid
+# until every partition has an attached index) and the parent index, if attached.
+_PART_INDEXES = """
+select n.nspname, ic.relname, tc.relname as tname, x.indisvalid, pn.nspname as pschema,
+       pc.relname as pname, pg_get_indexdef(ic.oid) as definition
+from pg_index x
+join pg_class ic on ic.oid = x.indexrelid
+join pg_class tc on tc.oid = x.indrelid
+join pg_namespace n on n.oid = ic.relnamespace
+left join pg_inherits i on i.inhrelid = ic.oid
+left join pg_class pc on pc.oid = i.inhparent
+left join pg_namespace pn on pn.oid = pc.relnamespace
+where tc.relkind = 'p' or tc.relispartition
+"""
+
+
+@dataclass
+class Partitioning:
+    """A partitioned table or a partition, as PostgreSQL describes it."""
+
+    schema: str
+    name: str
+    relkind: str
+    key: str | None  # "RANGE (logdate)" for partitioned tables
+    bound: str | None  # "FOR VALUES FROM (...) TO (...)" for partitions
+    parent: str | None  # quoted "schema"."name" of the parent partitioned table
+
+    @property
+    def quoted(self) -> str:
+        return _q(self.schema, self.name)
+
+
+@dataclass
+class PartIndex:
+    """An index on a partitioned table or a partition."""
+
+    schema: str
+    name: str
+    table: str
+    valid: bool
+    parent: str | None  # quoted parent index, when attached
+    definition: str
+
+    @property
+    def quoted(self) -> str:
+        return _q(self.schema, self.name)
+
+
+@dataclass
+class Catalog:
+    """Catalog facts schemainspect does not collect (see the module docstring)."""
+
+    # (dependent, referenced, deptype) for user objects
+    depends: list[tuple[Key, Key, str]] = field(default_factory=list)
+    relkinds: dict[tuple[str, str], str] = field(default_factory=dict)  # (schema, name)
+    objects: set[Key] = field(default_factory=set)  # functions, types and rels by name
+    partitioning: dict[str, Partitioning] = field(default_factory=dict)  # quoted name
+    part_indexes: dict[str, PartIndex] = field(default_factory=dict)  # quoted index name
+
+    def dependents_index(self) -> dict[Key, set[Key]]:
+        """Referenced object -> objects that depend on it directly (built once). Internal
+        dependencies are left out: such a dependent (a constraint's index) cannot be dropped
+        on its own, it goes with its owner."""
+        index: dict[Key, set[Key]] | None = self.__dict__.get("_dependents")
+        if index is None:
+            index = {}
+            for dep, ref, deptype in self.depends:
+                if deptype != "i":
+                    index.setdefault(ref, set()).add(dep)
+            self.__dict__["_dependents"] = index
+        return index
+
+    def dependents(self, key: Key) -> set[Key]:
+        """Objects that depend directly on ``key``."""
+        return set(self.dependents_index().get(key, ()))
+
+
+def read_catalog(cur: Cursor) -> Catalog:
+    """Read the dependency graph and partitioning facts (read-only)."""
+    out = Catalog()
+    cur.execute(_DEPENDS)
+    for row in cur.fetchall():
+        deptype = row[0]
+        dep: Key = (row[1], row[2], row[3], row[4])
+        ref: Key = (row[5], row[6], row[7], row[8])
+        # TOAST tables are PostgreSQL's business, never a statement's.
+        if dep != ref and "pg_toast" not in (dep[1], ref[1]):
+            out.depends.append((dep, ref, deptype))
+    cur.execute(_RELKINDS)
+    for schema, name, relkind in cur.fetchall():
+        out.relkinds[(schema, name)] = relkind
+        out.objects.add(("rel", schema, None, name))
+    cur.execute(_OBJECTS)
+    for kind, schema, name in cur.fetchall():
+        out.objects.add((kind, schema, None, name))
+    cur.execute(_PARTITIONS)
+    for schema, name, relkind, key, bound, pschema, pname in cur.fetchall():
+        parent = _q(pschema, pname) if pname else None
+        p = Partitioning(schema, name, relkind, key, bound, parent)
+        out.partitioning[p.quoted] = p
+    cur.execute(_PART_INDEXES)
+    for schema, name, table, valid, pschema, pname, definition in cur.fetchall():
+        parent = _q(pschema, pname) if pname else None
+        ix = PartIndex(schema, name, table, bool(valid), parent, definition)
+        out.part_indexes[ix.quoted] = ix
+    return out

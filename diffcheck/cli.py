@@ -196,6 +196,30 @@ def cli(ctx: click.Context, debug: bool, project_dir: str) -> None:
     )
 
 
+def _provenance(
+    settings: configlib.Settings, result: commands.DiffResult
+) -> list[tuple[str, int] | None]:
+    """file:line of each statement's object in the desired files, as repo-relative paths
+    (annotations on a git: source or outside the project cannot point at a file)."""
+    from pathlib import Path
+
+    from .provenance import provenance
+
+    root = Path(settings.project_dir).resolve()
+    out: list[tuple[str, int] | None] = []
+    for where in provenance(result.statements, result.target_files):
+        if where is None or where[0].startswith("git:"):
+            out.append(None)
+            continue
+        path = Path(where[0])
+        full = (root / path) if not path.is_absolute() else path
+        try:
+            out.append((full.resolve().relative_to(root).as_posix(), where[1]))
+        except ValueError:
+            out.append((where[0], where[1]))
+    return out
+
+
 def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: str) -> None:
     fmt = settings.format
     if fmt == "json":
@@ -234,7 +258,8 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
             nl=False,
         )
     elif fmt == "github":
-        click.echo(render.github_text(result.statements, result.hazards), nl=False)
+        click.echo(render.github_text(result.statements, result.hazards,
+                                      _provenance(settings, result)), nl=False)
     else:
         text = render.sql_text(result.statements, result.hazards)
         if _color(settings):
@@ -712,3 +737,7 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     """The ``diffcheck`` console script."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

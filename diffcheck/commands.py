@@ -13,7 +13,7 @@ from pathlib import Path
 from . import cache, sources
 from . import dsn as dsnlib
 from .config import Settings
-from .engine import Inspection
+from .engine import Inspection, column_types
 from .hazards import Hazard, classify_plan
 from .scratch import server_for
 from .workspace import Side, Workspace
@@ -30,6 +30,7 @@ class DiffResult:
     statements: list[str]
     hazards: list[list[Hazard]] = field(default_factory=list)
     elapsed: float = 0.0
+    target_files: list[tuple[str, str]] = field(default_factory=list)  # for provenance
 
     @property
     def in_sync(self) -> bool:
@@ -58,13 +59,14 @@ def check(settings: Settings, progress: Progress | None = None) -> DiffResult:
             desired_side = ws.build(source)
             idesired = ws.inspect(desired_side)
             statements = ws.diff_inspections(ws.inspect(live_side), idesired, desired_side)
-    hazards = classify_plan(statements) if statements else []
+    hazards = classify_plan(statements, column_types(ilive)) if statements else []
     return DiffResult(
         source=live_side.label,
         target=source.label,
         statements=statements,
         hazards=hazards,
         elapsed=time.monotonic() - started,
+        target_files=source.files(),
     )
 
 
@@ -97,19 +99,18 @@ def diff(
         b = sources.resolve(to_spec, settings.project_dir)
         side_a = ws.build(a)
         side_b = ws.build(b)
-        if not side_b.scratch:
-            # Expressions are round-tripped in a writable copy shaped like the target.
-            context = ws.clone(side_b.url, side_b.label)
-            ia, ib = ws.inspect_pair(side_a, side_b)
-            statements = ws.diff_inspections(ia, ib, context=context)
-        else:
-            statements = ws.diff(side_a, side_b)
+        ia, ib = ws.inspect_pair(side_a, side_b)
+        types = column_types(ia)
+        # Expressions are round-tripped in a writable database shaped like the target.
+        context = side_b if side_b.scratch else ws.clone(side_b.url, side_b.label)
+        statements = ws.diff_inspections(ia, ib, context=context)
     return DiffResult(
         source=a.label,
         target=b.label,
         statements=statements,
-        hazards=classify_plan(statements) if statements else [],
+        hazards=classify_plan(statements, types) if statements else [],
         elapsed=time.monotonic() - started,
+        target_files=b.files(),
     )
 
 

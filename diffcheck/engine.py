@@ -150,6 +150,15 @@ def inspect(conn: Connection, label: str, filters: Filters) -> Inspection:
     return Inspection(inspector=inspector, major=server_major(conn), label=label)
 
 
+def column_types(inspection: Inspection) -> dict[str, str]:
+    """"schema.table.column" -> current type as SQL, for hazard classification."""
+    out: dict[str, str] = {}
+    for table in inspection.inspector.tables.values():
+        for name, col in table.columns.items():
+            out[f"{table.schema}.{table.name}.{name}"] = str(col.dbtypestr)
+    return out
+
+
 def inspect_in_transaction(conn: Connection, label: str, filters: Filters) -> Inspection:
     """Inspect inside the caller's open transaction (used to verify before commit)."""
     from .pg import server_major

@@ -645,3 +645,18 @@ def describe_size(stats: TableStats) -> str:
             break
         size, unit = (size + 512) // 1024, bigger
     return f"~{count}{suffix} rows, {size} {unit}"
+
+
+def altered_columns(statements: list[str]) -> set[str]:
+    """"schema.table.column" of every column whose type the statements change: the columns
+    whose current types a plan must record to tell widening from narrowing."""
+    out: set[str] = set()
+    for s in statements:
+        node = parse_one(s).stmt
+        if not isinstance(node, ast.AlterTableStmt):
+            continue
+        schema = node.relation.schemaname or "public"
+        for cmd in node.cmds or ():
+            if getattr(cmd, "subtype", None) == AT.AT_AlterColumnType:
+                out.add(f"{schema}.{node.relation.relname}.{cmd.name}")
+    return out

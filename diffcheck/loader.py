@@ -52,7 +52,7 @@ def _blank_meta_commands(text: str, path: str) -> str:
     try:
         tokens = pglast.parser.scan(text)
     except ParseError as exc:
-        message, pos = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        message, pos = _parse_error(exc, text)
         line, col = line_col(text, pos)
         raise SchemaLoadError(message, path=path, line=line, column=col) from None
     out = text
@@ -82,6 +82,12 @@ def _blank_meta_commands(text: str, path: str) -> str:
     return out
 
 
+def _parse_error(exc: ParseError, text: str) -> tuple[str, int]:
+    """(message, offset) of a pglast error; "at end of input" has no offset."""
+    pos = exc.args[1] if len(exc.args) > 1 else None
+    return str(exc.args[0]), len(text.rstrip()) if pos is None else int(pos)
+
+
 def _alone(node: ast.Node) -> bool:
     # Statements PostgreSQL refuses inside a transaction block.
     if isinstance(node, ast.IndexStmt | ast.DropStmt | ast.ReindexStmt):
@@ -100,7 +106,7 @@ def split(text: str, path: str) -> tuple[str, list[Statement]]:
     try:
         raw = pglast.parse_sql(text)
     except ParseError as exc:
-        message, pos = exc.args[0], exc.args[1] if len(exc.args) > 1 else 0
+        message, pos = _parse_error(exc, text)
         line, col = line_col(text, pos)
         raise SchemaLoadError(message, path=path, line=line, column=col) from None
     out = []
@@ -163,6 +169,15 @@ def load_text(
             try:
                 cur.execute(batch_text)
             except psycopg2.Error as exc:
+                if exc.diag.statement_position or len(batch) == 1:
+                    raise _error(exc, text, path, batch_text, base) from None
+                # No position (typical for DDL naming a missing object): the batch was
+                # rolled back as a whole; replay it statement by statement to find the line.
+                for st in batch:
+                    try:
+                        cur.execute(st.text)
+                    except psycopg2.Error as inner:
+                        raise _error(inner, text, path, st.text, st.offset) from None
                 raise _error(exc, text, path, batch_text, base) from None
             done += len(batch)
             if progress is not None:

@@ -1,6 +1,6 @@
 """Plan files: plain, hand-editable SQL with a machine-readable header in SQL comments.
 
-Format (documented in docs/plans.md)::
+Format (documented in docs/plans-and-hazards.md)::
 
     -- diffcheck plan ------------------------------------------------------------
     -- @format: 1
@@ -160,7 +160,8 @@ class Plan:
     def digest(self) -> str:
         """sha256 over the statements, both fingerprints, the sidecars' hashes and filters."""
         h = hashlib.sha256(f"diffcheck-plan-{FORMAT}\0".encode())
-        for key in ("kind", "from", "to", "from-sha256", "to-sha256", "filters", "privileges"):
+        for key in ("kind", "from", "to", "from-sha256", "to-sha256", "filters", "privileges",
+                    "column-types"):
             h.update(key.encode() + b"=" + self.get(key).encode() + b"\0")
         for s in self.statements:
             h.update(s.strip().encode() + b"\0")
@@ -168,7 +169,8 @@ class Plan:
 
     def hazards(self) -> list[list[Hazard]]:
         """Hazards recomputed from the statements (never trusted from comments)."""
-        return classify_plan(self.statements)
+        raw = self.get("column-types")
+        return classify_plan(self.statements, json.loads(raw) if raw else None)
 
     def hazard_codes(self) -> set[str]:
         """All hazard codes in the plan."""
@@ -199,7 +201,7 @@ def split_statements(body: str, where: str, first_line: int = 1) -> list[str]:
     try:
         raw = pglast.parse_sql(body)
     except ParseError as exc:
-        pos = exc.args[1] if len(exc.args) > 1 else 0
+        pos = exc.args[1] if len(exc.args) > 1 and exc.args[1] is not None else len(body)
         line = first_line + body.count("\n", 0, pos)
         raise PlanError(f"{where}:{line}: {exc.args[0]}") from None
     out = []

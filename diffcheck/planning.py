@@ -16,7 +16,7 @@ from . import dsn as dsnlib
 from . import engine, sources
 from .config import Settings
 from .errors import ApprovalError, DriftError, PlanError
-from .hazards import Hazard, TableStats, table_stats
+from .hazards import Hazard, TableStats, altered_columns, table_stats
 from .pg import connection
 from .plan import UNVERIFIED, VERIFIED, Approval, Plan, fingerprint, load, save, sha256_text
 from .plan import write_text_atomic as write_sidecar
@@ -129,8 +129,16 @@ def _new_plan(
     return Plan(name=name, statements=statements, header=header)
 
 
-def _stamp(plan: Plan, reh: Rehearsal) -> None:
+def _stamp(plan: Plan, reh: Rehearsal, types: dict[str, str] | None = None) -> None:
+    """Record the rehearsal verdict (and the current types of columns the statements
+    retype, so hazards can tell widening from narrowing) bound to the plan's digest."""
     plan.statements = list(reh.statements)
+    known = types or {}
+    subset = {k: known[k] for k in sorted(altered_columns(plan.statements)) if k in known}
+    if subset:
+        plan.header["column-types"] = json.dumps(subset, sort_keys=True)
+    else:
+        plan.header.pop("column-types", None)
     plan.header["rehearsal"] = f"{reh.status} {plan.digest()} rounds={reh.rounds}"
     plan.header["rehearsal-detail"] = reh.detail()
 
@@ -160,6 +168,7 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
         desired = ws.restore(to_sql, source.label)
         il, idesired = ws.inspect_pair(live, desired)
         fp_from, fp_to = fingerprint(il.inspector), fingerprint(idesired.inspector)
+        live_types, desired_types = engine.column_types(il), engine.column_types(idesired)
         statements = ws.diff_inspections(il, idesired, context=desired)
         if not statements:
             return PlanResult(nothing_to_do=True, elapsed=time.monotonic() - started)
@@ -177,7 +186,7 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
             statements,
         )
         reh = rehearse(ws, live, desired, statements)
-        _stamp(the_plan, reh)
+        _stamp(the_plan, reh, live_types)
 
         # Rollback: desired -> live, rehearsed on a copy of desired against a clone of live.
         ws.progress("planning rollback")
@@ -197,7 +206,7 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
         )
         rb_reh = rehearse(ws, desired, live_clone, rb_statements) if rb_statements else None
         if rb_reh is not None:
-            _stamp(rb_plan, rb_reh)
+            _stamp(rb_plan, rb_reh, desired_types)
         else:
             rb_plan.header["rehearsal"] = f"{VERIFIED} {rb_plan.digest()} rounds=0"
         stats = _stats_for(live_url, the_plan.hazards())
@@ -263,8 +272,9 @@ def verify(settings: Settings, path: str, progress: Progress | None = None) -> V
                 drift_sql=drift_sql(ws, live, the_plan),
             )
         desired = ws.restore(read_sidecar(the_plan, "to"), "plan to schema")
+        types = engine.column_types(ws.inspect(live))
         reh = rehearse(ws, live, desired, the_plan.statements, extend=False)
-    _stamp(the_plan, reh)
+    _stamp(the_plan, reh, types)
     voided = False
     if the_plan.approval and the_plan.approval.digest != the_plan.digest():
         the_plan.approval = None

@@ -96,6 +96,8 @@ def locate(url: str, files: list[tuple[str, str]], failing: str) -> SchemaLoadEr
                         diag = exc.diag
                         message = diag.message_primary or str(exc).strip().splitlines()[0]
                         pos = diag.statement_position
+                        if not pos and diag.internal_position and diag.context:
+                            message = f"{message} ({diag.context.splitlines()[0]})"
                         offset = st.offset + (int(pos) - 1 if pos else 0)
                         line, col = line_col(text, offset)
                         return SchemaLoadError(

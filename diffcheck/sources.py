@@ -128,8 +128,12 @@ def git_source(spec: str, project_dir: str = ".") -> SqlFilesSource:
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
         # The same order as a directory source: path components compared one by one.
         members = sorted(tar.getmembers(), key=lambda m: PurePosixPath(m.name).parts)
+        named = PurePosixPath(path)
         for member in members:
-            if member.isfile() and member.name.endswith(".sql"):
+            # Every .sql under a directory; a file named exactly is read whatever its suffix,
+            # as a single-file source is.
+            wanted = member.name.endswith(".sql") or PurePosixPath(member.name) == named
+            if member.isfile() and wanted:
                 fh = tar.extractfile(member)
                 assert fh is not None
                 try:

@@ -140,6 +140,7 @@ def _attachment_statements(a: Any, b: Any, fa: dict[str, Any], fb: dict[str, Any
     att_b: dict[Any, tuple[str, str]] = fb.get("index_attachments", {})
     idx_b: dict[Any, Index] = fb.get("indexes", {})
     renames, creates, attaches, refusals = [], [], [], []
+    # Partitioned indexes whose state these statements settle (or refuse to).
     completed: set[tuple[str, str]] = set()
     child_of = {child: key[:2] for key, child in att_b.items()}
     for key in sorted(att_b, key=lambda k: (-_depth(k[:2], child_of), k)):
@@ -168,6 +169,7 @@ def _attachment_statements(a: Any, b: Any, fa: dict[str, Any], fb: dict[str, Any
             continue  # the parent index or the partition goes away: nothing to detach
         if table_b.parent_table != qname(parent.table_schema, parent.table):
             continue  # the partition is detached, which detaches its indexes
+        completed.add((ps, pn))
         refusals.append(
             refusal(
                 f"index {qname(cs, cn)} is attached to partitioned index {qname(ps, pn)} in "

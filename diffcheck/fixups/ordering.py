@@ -1,10 +1,565 @@
-"""Statement ordering (placeholder)."""
+"""Statement ordering: every object is created before it is used and dropped after its users.
+
+migra emits statements in fixed phases (tables, then indexes and constraints, then views and
+functions), so a function used by an index, a default or a check is created after its user,
+and dropped before it. It also replaces views and functions in place where PostgreSQL cannot
+(a column type under a view, a function's return type). Here every statement is parsed with
+pglast into what it creates, removes and uses, and:
+
+* objects that must be rebuilt around a change (views over a re-typed column or a dropped
+  function, functions whose result type changes) get a DROP before and a CREATE after;
+* the statements are sorted topologically, keeping migra's order wherever no dependency
+  forces a change. Creation order comes from the statements themselves (a statement that
+  uses an object goes after the one creating it); drop order comes from the ``from``
+  database's pg_depend (read by :mod:`diffcheck.catalog`), since a DROP names only its
+  target, never what depends on it."""
 
 from __future__ import annotations
 
+import heapq
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
+
+import pglast
+from pglast import ast, enums
+from pglast.parser import ParseError
+
+from ..catalog import Catalog, Key
+from . import columns, domains
+from . import enums as enum_fixes
+
+log = logging.getLogger(__name__)
+
+_BUILTIN_SCHEMAS = {"pg_catalog", "information_schema"}
+_REL_OBJECTS = {
+    enums.ObjectType.OBJECT_TABLE,
+    enums.ObjectType.OBJECT_VIEW,
+    enums.ObjectType.OBJECT_MATVIEW,
+    enums.ObjectType.OBJECT_INDEX,
+    enums.ObjectType.OBJECT_SEQUENCE,
+    enums.ObjectType.OBJECT_FOREIGN_TABLE,
+}
+_TYPE_OBJECTS = {enums.ObjectType.OBJECT_TYPE, enums.ObjectType.OBJECT_DOMAIN}
+_FUNCTION_OBJECTS = {
+    enums.ObjectType.OBJECT_FUNCTION,
+    enums.ObjectType.OBJECT_PROCEDURE,
+    enums.ObjectType.OBJECT_AGGREGATE,
+    enums.ObjectType.OBJECT_ROUTINE,
+}
+_ON_TABLE_OBJECTS = {
+    enums.ObjectType.OBJECT_TRIGGER: "trigger",
+    enums.ObjectType.OBJECT_POLICY: "policy",
+}
+_AT = enums.AlterTableType
+REFUSAL_MARK = "diffcheck refuses"  # in every statement built by common.refusal
+
+
+@dataclass
+class Stmt:
+    """One statement and its effects on the catalog."""
+
+    text: str
+    node: Any
+    pos: float  # position in migra's order; inserted statements get fractional ones
+    creates: set[Key] = field(default_factory=set)
+    removes: set[Key] = field(default_factory=set)
+    uses: set[Key] = field(default_factory=set)
+    # Names freed without dropping anything (ALTER TYPE x RENAME): dependents follow the
+    # object, so only a later CREATE of the old name has to wait for it.
+    vacates: set[Key] = field(default_factory=set)
+    first: bool = False  # session settings (set check_function_bodies = off) go first
+
+
+# -- parsing --------------------------------------------------------------------------------
+
+
+def _split(chunks: Iterable[str]) -> list[tuple[str, Any]] | None:
+    """(text, AST) per single statement; None when anything does not parse (the caller then
+    leaves the list alone and :func:`diffcheck.engine.split_checked` reports it)."""
+    out: list[tuple[str, Any]] = []
+    for chunk in chunks:
+        try:
+            parsed = pglast.parse_sql(chunk)
+        except ParseError:
+            return None
+        for raw in parsed:
+            start = raw.stmt_location or 0
+            length = raw.stmt_len or (len(chunk) - start)
+            text = chunk[start : start + length].strip()
+            if text:
+                out.append((text + ";", raw.stmt))
+    return out
+
+
+def _walk(node: Any) -> Iterator[Any]:
+    if isinstance(node, ast.Node):
+        yield node
+        for attr in node:
+            yield from _walk(getattr(node, attr))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from _walk(item)
+
+
+def _strings(names: Any) -> list[str]:
+    return [n.sval for n in names or () if isinstance(n, ast.String)]
+
+
+def _qualified(kind: str, names: Any) -> Key | None:
+    """A key from a dotted name list (schema optional: None matches any schema)."""
+    parts = _strings(names)
+    if not parts:
+        return None
+    schema = parts[-2] if len(parts) >= 2 else None
+    if schema in _BUILTIN_SCHEMAS:
+        return None
+    return (kind, schema, None, parts[-1])
+
+
+def _rel(rv: Any) -> Key | None:
+    if not isinstance(rv, ast.RangeVar) or rv.schemaname in _BUILTIN_SCHEMAS:
+        return None
+    return ("rel", rv.schemaname, None, rv.relname)
+
+
+def _on(rv: Any, kind: str, name: str | None) -> Key | None:
+    if not isinstance(rv, ast.RangeVar) or name is None:
+        return None
+    return (kind, rv.schemaname, rv.relname, name)
+
+
+def _references(node: Any) -> set[Key]:
+    """Functions, types and relations an AST refers to."""
+    out: set[Key | None] = set()
+    for n in _walk(node):
+        if isinstance(n, ast.FuncCall):
+            out.add(_qualified("function", n.funcname))
+        elif isinstance(n, ast.TypeName):
+            # A type name may also be a table's row type.
+            out.add(_qualified("type", n.names))
+            out.add(_qualified("rel", n.names))
+        elif isinstance(n, ast.RangeVar):
+            out.add(_rel(n))
+        elif isinstance(n, ast.ObjectWithArgs):
+            out.add(_qualified("function", n.objname))
+    out.discard(None)
+    return out  # type: ignore[return-value]
+
+
+def _drop_keys(node: Any) -> set[Key]:
+    out: set[Key | None] = set()
+    rt = node.removeType
+    for obj in node.objects or ():
+        if rt in _FUNCTION_OBJECTS and isinstance(obj, ast.ObjectWithArgs):
+            out.add(_qualified("function", obj.objname))
+        elif rt in _TYPE_OBJECTS:
+            names = obj.names if isinstance(obj, ast.TypeName) else obj
+            out.add(_qualified("type", names))
+        elif rt in _REL_OBJECTS:
+            out.add(_qualified("rel", obj))
+        elif rt in _ON_TABLE_OBJECTS:
+            parts = _strings(obj)
+            if len(parts) >= 2:
+                schema = parts[-3] if len(parts) >= 3 else None
+                out.add((_ON_TABLE_OBJECTS[rt], schema, parts[-2], parts[-1]))
+    out.discard(None)
+    return out  # type: ignore[return-value]
+
+
+def _alter_table(s: Stmt, node: Any) -> None:
+    rv = node.relation
+    s.uses |= {k for k in [_rel(rv)] if k}
+    for cmd in node.cmds or ():
+        if not isinstance(cmd, ast.AlterTableCmd):
+            continue
+        sub, name = cmd.subtype, cmd.name
+        if sub == _AT.AT_AddColumn and isinstance(cmd.def_, ast.ColumnDef):
+            s.creates |= {k for k in [_on(rv, "column", cmd.def_.colname)] if k}
+            s.uses |= _references(cmd.def_)
+        elif sub == _AT.AT_DropColumn:
+            s.removes |= {k for k in [_on(rv, "column", name), _on(rv, "default", name)] if k}
+        elif sub == _AT.AT_AlterColumnType:
+            col = _on(rv, "column", name)
+            if col:
+                s.removes.add(col)
+                s.creates.add(col)
+            s.uses |= _references(cmd.def_)
+        elif sub == _AT.AT_ColumnDefault:
+            key = _on(rv, "default", name)
+            if key:
+                s.removes.add(key)
+                if cmd.def_ is not None:
+                    s.creates.add(key)
+                    # A new default is for the column's new type: after a type change.
+                    s.uses |= {k for k in [_on(rv, "column", name)] if k}
+            s.uses |= _references(cmd.def_)
+        elif sub == _AT.AT_DropExpression:
+            s.removes |= {k for k in [_on(rv, "default", name)] if k}
+        elif sub in (_AT.AT_AddConstraint, _AT.AT_AddIndexConstraint):
+            con = cmd.def_
+            conname = getattr(con, "conname", None)
+            s.creates |= {k for k in [_on(rv, "constraint", conname)] if k}
+            s.uses |= _references(con)
+        elif sub == _AT.AT_DropConstraint:
+            s.removes |= {k for k in [_on(rv, "constraint", name)] if k}
+        elif sub == _AT.AT_ValidateConstraint:
+            s.uses |= {k for k in [_on(rv, "constraint", name)] if k}
+        else:
+            s.uses |= _references(cmd.def_)
+
+
+def analyze(s: Stmt) -> Stmt:
+    """Fill in what ``s`` creates, removes and uses."""
+    node = s.node
+    if isinstance(node, ast.VariableSetStmt):
+        s.first = True
+    elif isinstance(node, ast.CreateStmt):
+        key = _rel(node.relation)
+        if key:
+            s.creates.add(key)
+            for elt in node.tableElts or ():
+                if isinstance(elt, ast.ColumnDef):
+                    s.creates.add(("column", key[1], key[3], elt.colname))
+        s.uses |= _references(node) - s.creates
+    elif isinstance(node, ast.ViewStmt):
+        s.creates |= {k for k in [_rel(node.view)] if k}
+        s.uses |= _references(node.query)
+    elif isinstance(node, ast.CreateTableAsStmt):
+        s.creates |= {k for k in [_rel(node.into.rel)] if k}
+        s.uses |= _references(node.query)
+    elif isinstance(node, ast.IndexStmt):
+        if node.idxname:
+            s.creates.add(("rel", node.relation.schemaname, None, node.idxname))
+        s.uses |= _references(node)
+    elif isinstance(node, ast.CreateSeqStmt):
+        s.creates |= {k for k in [_rel(node.sequence)] if k}
+        s.uses |= _references(node.options)
+    elif isinstance(node, ast.CreateFunctionStmt):
+        s.creates |= {k for k in [_qualified("function", node.funcname)] if k}
+        s.uses |= _references([node.parameters, node.returnType, node.sql_body]) - s.creates
+    elif isinstance(node, ast.CreateDomainStmt):
+        s.creates |= {k for k in [_qualified("type", node.domainname)] if k}
+        s.uses |= _references([node.typeName, node.constraints])
+    elif isinstance(node, ast.CreateEnumStmt):
+        s.creates |= {k for k in [_qualified("type", node.typeName)] if k}
+    elif isinstance(node, ast.CompositeTypeStmt):
+        rv = node.typevar
+        s.creates.add(("type", rv.schemaname, None, rv.relname))
+        s.uses |= _references(node.coldeflist)
+    elif isinstance(node, ast.CreateRangeStmt):
+        s.creates |= {k for k in [_qualified("type", node.typeName)] if k}
+        s.uses |= _references(node.params)
+    elif isinstance(node, ast.AlterEnumStmt):
+        # A new label must exist before a default or check that mentions it.
+        s.creates |= {k for k in [_qualified("type", node.typeName)] if k}
+    elif isinstance(node, ast.CreateTrigStmt):
+        s.creates |= {k for k in [_on(node.relation, "trigger", node.trigname)] if k}
+        s.uses |= _references([node.relation, node.whenClause])
+        s.uses |= {k for k in [_qualified("function", node.funcname)] if k}
+    elif isinstance(node, ast.CreatePolicyStmt):
+        s.creates |= {k for k in [_on(node.table, "policy", node.policy_name)] if k}
+        s.uses |= _references([node.table, node.qual, node.with_check])
+    elif isinstance(node, ast.AlterTableStmt):
+        _alter_table(s, node)
+    elif isinstance(node, ast.DropStmt):
+        s.removes |= _drop_keys(node)
+    elif isinstance(node, ast.RenameStmt) and node.renameType in _TYPE_OBJECTS:
+        old = _qualified("type", node.object)
+        if old:
+            s.vacates.add(old)
+            s.creates.add(("type", old[1], None, node.newname))
+    elif isinstance(node, ast.DoStmt):
+        # A refusal goes first, so the rehearsal fails with its reason rather than with
+        # whatever error the statements it stands for would have caused.
+        s.first = REFUSAL_MARK in s.text
+    else:
+        s.uses |= _references(node)
+    return s
+
+
+# -- matching -------------------------------------------------------------------------------
+
+
+def _matches(use: Key, key: Key) -> bool:
+    """Does a (possibly unqualified) reference name the object ``key``?"""
+    if use[0] != key[0] or use[3] != key[3] or use[2] != key[2]:
+        return False
+    return use[1] is None or key[1] is None or use[1] == key[1]
+
+
+class _Index:
+    """Keys of a set of statements, by (kind, name), for wildcard-schema lookups."""
+
+    def __init__(self) -> None:
+        self._by: dict[tuple[str, str], list[tuple[Key, int]]] = {}
+
+    def add(self, key: Key, i: int) -> None:
+        self._by.setdefault((key[0], key[3]), []).append((key, i))
+
+    def find(self, use: Key) -> list[int]:
+        return [i for k, i in self._by.get((use[0], use[3]), ()) if _matches(use, k)]
+
+
+def _covers(removed: Key, key: Key) -> bool:
+    """Removing ``removed`` removes ``key`` too (a table takes its columns, defaults,
+    constraints, triggers and policies with it; a column its default)."""
+    if _matches(removed, key):
+        return True
+    if removed[0] == "rel" and key[2] is not None:
+        return key[2] == removed[3] and (removed[1] is None or key[1] == removed[1])
+    if removed[0] == "column" and key[0] == "default":
+        return removed[1:] == key[1:]
+    return False
+
+
+def _dependents(cat: Catalog, key: Key) -> set[Key]:
+    """Objects in the ``from`` database that depend on ``key`` (directly, or through objects
+    that go away with it: a table's columns, an index through auto dependencies)."""
+    out: set[Key] = set()
+    for ref, deps in cat.dependents_index().items():
+        if _covers(key, ref):
+            out |= deps
+    return out
+
+
+# -- rebuilds around a change -----------------------------------------------------------------
+
+
+def _selectable(inspector: Any, key: Key) -> Any:
+    from schemainspect.misc import quoted_identifier  # type: ignore[import-untyped]
+
+    if key[1] is None:
+        return None
+    return inspector.selectables.get(quoted_identifier(key[3], key[1]))
+
+
+def _function_result_changes(stmts: list[Stmt], a: Any, b: Any) -> list[Stmt]:
+    """CREATE OR REPLACE cannot change a function's result type: drop it first."""
+    out: list[Stmt] = []
+    by_text = {" ".join(s.text.rstrip(";").split()): s for s in stmts}
+    for key, fb in b.functions.items():
+        fa = a.functions.get(key)
+        if fa is None or fa.result_string == fb.result_string or fa.kind != fb.kind:
+            continue
+        create = by_text.get(" ".join(fb.create_statement.rstrip().rstrip(";").split()))
+        if create is None:
+            continue
+        drop = _new(fa.drop_statement, create.pos - 0.5)
+        if drop is not None:
+            out.append(drop)
+    return out
+
+
+def _view_replacements(stmts: list[Stmt], a: Any, b: Any) -> list[Stmt]:
+    """CREATE OR REPLACE VIEW cannot change or drop a column, only append ones: a view
+    whose existing columns change is dropped first (its dependents then get rebuilt)."""
+    out: list[Stmt] = []
+    for s in stmts:
+        node = s.node
+        if not (isinstance(node, ast.ViewStmt) and node.replace):
+            continue
+        key = _rel(node.view)
+        va = _selectable(a, key) if key else None
+        if va is None or va.relationtype != "v":
+            continue
+        vb = _selectable(b, key)
+        if vb is None:
+            continue
+        cols_a = [(n, c.dbtypestr) for n, c in va.columns.items()]
+        cols_b = [(n, c.dbtypestr) for n, c in vb.columns.items()]
+        if cols_b[: len(cols_a)] != cols_a:
+            drop = _new(va.drop_statement, s.pos - 0.5)
+            if drop is not None:
+                out.append(drop)
+    return out
+
+
+def _new(text: str, pos: float) -> Stmt | None:
+    parsed = _split([text])
+    if not parsed or len(parsed) != 1:
+        return None
+    t, node = parsed[0]
+    return analyze(Stmt(t, node, pos))
+
+
+def _rebuilds(stmts: list[Stmt], a: Any, b: Any, extra: list[tuple[Stmt, Stmt]]) -> None:
+    """Views and materialized views that depend (in ``a``) on something a statement removes
+    or re-types, and that the plan does not drop, are dropped before that statement and
+    re-created after it (with their indexes and triggers). PostgreSQL refuses to change a
+    column's type under a view, or to drop a function a view calls."""
+    cat: Catalog = a.diffcheck_catalog
+    removed: set[Key] = set()
+    for s in stmts:
+        removed |= s.removes
+    created: set[Key] = set()
+    for s in stmts:
+        created |= s.creates
+    work = list(stmts)
+    while work:
+        s = work.pop(0)
+        for r in list(s.removes):
+            for dep in _dependents(cat, r):
+                if dep[0] != "rel" or cat.relkinds.get((dep[1] or "", dep[3])) not in ("v", "m"):
+                    continue
+                if any(_covers(x, dep) for x in removed):
+                    # Already dropped by the plan: just make sure it happens first.
+                    for t in stmts:
+                        if t is not s and any(_covers(x, dep) for x in t.removes):
+                            extra.append((t, s))
+                    continue
+                va = _selectable(a, dep)
+                if va is None:
+                    continue
+                drop = _new(va.drop_statement, s.pos - 0.25)
+                if drop is None:
+                    continue
+                stmts.append(drop)
+                work.append(drop)
+                removed |= drop.removes
+                extra.append((drop, s))
+                vb = _selectable(b, dep)
+                if vb is None:
+                    continue
+                for t in stmts:
+                    if dep in t.creates:
+                        extra.append((s, t))
+                if dep not in created:
+                    create = _new(vb.create_statement, s.pos + 0.25)
+                    if create is not None:
+                        stmts.append(create)
+                        created |= create.creates
+                        extra.append((s, create))
+                        extra.append((drop, create))
+                        _recreate_parts(stmts, b, dep, created, create)
+
+
+def _recreate_parts(stmts: list[Stmt], b: Any, rel: Key, created: set[Key], after: Stmt) -> None:
+    """Indexes and triggers of a re-created relation (dropping it dropped them)."""
+    parts = [
+        (i.name, i.create_statement)
+        for i in b.indexes.values()
+        if i.schema == rel[1] and i.table_name == rel[3]
+    ] + [
+        (t.name, t.create_statement)
+        for t in b.triggers.values()
+        if t.schema == rel[1] and t.table_name == rel[3]
+    ]
+    for n, (_name, text) in enumerate(parts, 1):
+        s = _new(text, after.pos + 0.01 * n)
+        if s is not None and not (s.creates & created):
+            stmts.append(s)
+            created |= s.creates
+
+
+def _matview_parts(stmts: list[Stmt], b: Any) -> None:
+    """A materialized view the plan drops and re-creates loses its indexes and triggers;
+    migra only re-creates those that changed."""
+    created: set[Key] = set()
+    for s in stmts:
+        created |= s.creates
+    for s in list(stmts):
+        if not isinstance(s.node, ast.CreateTableAsStmt):
+            continue
+        for key in s.creates:
+            if any(key in t.removes for t in stmts):
+                _recreate_parts(stmts, b, key, created, s)
+
+
+# -- sorting --------------------------------------------------------------------------------
+
+
+def _edges(stmts: list[Stmt], a: Any) -> set[tuple[int, int]]:
+    cat: Catalog = a.diffcheck_catalog
+    edges: set[tuple[int, int]] = set()
+    creators, removers = _Index(), _Index()
+    for i, s in enumerate(stmts):
+        for k in s.creates:
+            creators.add(k, i)
+        for k in s.removes | s.vacates:
+            removers.add(k, i)
+    for j, t in enumerate(stmts):
+        # Created before use.
+        for use in t.uses:
+            for i in creators.find(use):
+                if i != j and use not in t.creates:
+                    edges.add((i, j))
+        # Removed before re-created (drop view v ... create view v). Only in the order the
+        # statements already have: the other way round is a create followed by a drop of the
+        # same name, as in an enum rebuild (rename to x__old ... drop type x__old).
+        for k in t.creates:
+            for i in removers.find(k):
+                if i != j and stmts[i].pos < t.pos:
+                    edges.add((i, j))
+    # Dependents removed before what they depend on (from the ``from`` database).
+    for j, t in enumerate(stmts):
+        for r in t.removes:
+            for dep in _dependents(cat, r):
+                for i, s in enumerate(stmts):
+                    if i == j or not any(_covers(x, dep) for x in s.removes):
+                        continue
+                    # A statement that re-creates the dependent (SET DEFAULT, ALTER COLUMN
+                    # TYPE) is not a removal to wait for; nor one that removes r itself.
+                    if any(_matches(dep, c) for c in s.creates):
+                        continue
+                    if not any(_covers(x, r) for x in s.removes):
+                        edges.add((i, j))
+    return edges
+
+
+def _toposort(stmts: list[Stmt], edges: set[tuple[int, int]]) -> list[Stmt]:
+    """Kahn's algorithm, always taking the earliest statement (by migra's order) that is
+    ready; on a cycle (which sound input cannot have), the earliest blocked one goes next."""
+    n = len(stmts)
+    succ: list[set[int]] = [set() for _ in range(n)]
+    indeg = [0] * n
+    for i, j in edges:
+        if j not in succ[i]:
+            succ[i].add(j)
+            indeg[j] += 1
+
+    def prio(i: int) -> tuple[int, float, int]:
+        return (0 if stmts[i].first else 1, stmts[i].pos, i)
+
+    ready = [prio(i) for i in range(n) if indeg[i] == 0]
+    heapq.heapify(ready)
+    done = [False] * n
+    out: list[Stmt] = []
+    while len(out) < n:
+        if not ready:
+            i = min((i for i in range(n) if not done[i]), key=prio)
+            log.debug("dependency cycle; emitting %s in migra's order", stmts[i].text[:80])
+            indeg[i] = 0
+            heapq.heappush(ready, prio(i))
+        _, _, i = heapq.heappop(ready)
+        if done[i]:
+            continue
+        done[i] = True
+        out.append(stmts[i])
+        for j in succ[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0 and not done[j]:
+                heapq.heappush(ready, prio(j))
+    return out
 
 
 def fix(statements: list[str], a: Any, b: Any) -> list[str]:
-    """Return statements unchanged for now."""
-    return statements
+    """Reorder (and complete) ``statements`` turning inspector ``a`` into ``b``."""
+    # Statements for what migra misses entirely; their place is decided below.
+    statements = (
+        columns.statements(a, b) + enum_fixes.fix(statements, a, b) + domains.statements(a, b)
+    )
+    parsed = _split(statements)
+    if parsed is None or not hasattr(a, "diffcheck_catalog"):
+        return statements
+    stmts = [analyze(Stmt(text, node, float(i))) for i, (text, node) in enumerate(parsed)]
+    stmts += _function_result_changes(stmts, a, b)
+    stmts += _view_replacements(stmts, a, b)
+    extra: list[tuple[Stmt, Stmt]] = []
+    _rebuilds(stmts, a, b, extra)
+    _matview_parts(stmts, b)
+    edges = _edges(stmts, a)
+    ids = {id(s): i for i, s in enumerate(stmts)}
+    edges |= {(ids[id(x)], ids[id(y)]) for x, y in extra if x is not y}
+    return [s.text for s in _toposort(stmts, edges)]

@@ -344,16 +344,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     results: list[Result] = []
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futs = {pool.submit(check_case, d, args.psql, args.show_diff): d for d in dirs}
-            for fut in concurrent.futures.as_completed(futs):
-                r = fut.result()
-                results.append(r)
-                mark = "ok  " if r.ok else "FAIL"
-                if not r.ok or args.verbose:
-                    print(f"{mark} {r.name}", flush=True)
+        futs = {pool.submit(check_case, d, args.psql, args.show_diff): d for d in dirs}
+        for fut in concurrent.futures.as_completed(futs):
+            r = fut.result()
+            results.append(r)
+            mark = "ok  " if r.ok else "FAIL"
+            if not r.ok or args.verbose:
+                print(f"{mark} {r.name}", flush=True)
+    except BaseException:
+        # Ctrl-C / SIGTERM: don't start queued cases; running ones drop their own dbs.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         drop_all_live()
 
     results.sort(key=lambda r: r.name)

@@ -35,9 +35,9 @@ SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'diffcheck')"
 # child or parent, not relied upon by a foreign key, not part of an extension.
 INDEX_QUERY = f"""
 select i.schemaname, i.indexname,
-       format('drop index %I.%I', i.schemaname, i.indexname)
+       format('drop index %%I.%%I', i.schemaname, i.indexname)
   from pg_indexes i
-  join pg_class ic on ic.oid = format('%I.%I', i.schemaname, i.indexname)::regclass
+  join pg_class ic on ic.oid = format('%%I.%%I', i.schemaname, i.indexname)::regclass
   join pg_index x on x.indexrelid = ic.oid
   join pg_class tc on tc.oid = x.indrelid
  where i.schemaname not in {SYSTEM_SCHEMAS}
@@ -57,7 +57,7 @@ select i.schemaname, i.indexname,
 # type), so adding a column to it changes nothing else.
 TABLE_QUERY = f"""
 select n.nspname, c.relname,
-       format('alter table %I.%I add column {EXTRA_COLUMN} integer', n.nspname, c.relname)
+       format('alter table %%I.%%I add column {EXTRA_COLUMN} integer', n.nspname, c.relname)
   from pg_class c
   join pg_namespace n on n.oid = c.relnamespace
  where c.relkind = 'r' and not c.relispartition

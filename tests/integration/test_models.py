@@ -51,24 +51,12 @@ def _sql(doc: dict[str, object]) -> list[str]:
     return [s["sql"] for s in statements]
 
 
-_OBJECT_PATTERNS = [
-    # (pattern, group naming the object that an exclude glob must match)
-    re.compile(r'create table "?(\w+)"?\."?(\w+)"? partition of', re.I),
-    re.compile(r'create (?:materialized |or replace )view "?(\w+)"?\."?(\w+)"?', re.I),
-    re.compile(r"create (?:or replace )?function (\w+)\.(\w+)\(", re.I),
-    re.compile(r"create (?:unique )?index \w+ on (\w+)\.(\w+) ", re.I),  # by its table
-    re.compile(r"create trigger (\w+) .* on (\w+)\.\w+ ", re.I),  # name, then schema
-]
+_QUALIFIED = re.compile(r'"?prop_trading_model"?\."?(\w+)"?')
 
 
-def _object_of(sql: str) -> str:
-    """``schema.name`` of the object a CREATE statement makes (an index: its table)."""
-    for i, pattern in enumerate(_OBJECT_PATTERNS):
-        m = pattern.match(sql)
-        if m:
-            schema, name = (m.group(2), m.group(1)) if i == 4 else (m.group(1), m.group(2))
-            return f"{schema}.{name}"
-    raise AssertionError(f"unexpected statement without --exclude: {sql}")
+def _mentioned(sql: str) -> set[str]:
+    """``prop_trading_model.name`` of every schema-qualified name in a statement."""
+    return {f"prop_trading_model.{name}" for name in _QUALIFIED.findall(sql)}
 
 
 # --- the example models agree with schema/ ----------------------------------------------------
@@ -100,26 +88,34 @@ def test_exclusions_are_all_needed_and_cover_only_what_models_cannot_express(
     )  # fmt: skip
     assert run.code == 2, (run.out, run.err)
     statements = [s for s in _sql(_json(run)) if not s.lower().startswith("set ")]
-    objects = {_object_of(sql) for sql in statements}
-    assert objects == {
-        "prop_trading_model.trades_2026_01",
-        "prop_trading_model.trades_2026_02",
-        "prop_trading_model.trades_2026_03",
-        "prop_trading_model.trades_2026_04",
-        "prop_trading_model.trades_2026_05",
-        "prop_trading_model.trades_2026_06",
+    matched: set[str] = set()
+    mentioned: set[str] = set()
+    for sql in statements:
+        names = _mentioned(sql)
+        mentioned |= names
+        # A partition's own indexes ("<partition>_pkey", ..._idx) are excluded with it.
+        globs = {
+            g
+            for g in EXCLUDE
+            for name in names
+            if fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(name, g + "_*")
+        }
+        assert globs, f"a difference the exclusions do not cover: {sql}"
+        matched |= globs
+    assert matched == set(EXCLUDE), f"unused exclusions: {set(EXCLUDE) - matched}"
+    partitions = {f"prop_trading_model.trades_2026_0{m}" for m in range(1, 7)}
+    assert mentioned >= partitions | {
         "prop_trading_model.trades_default",
         "prop_trading_model.open_orders",
         "prop_trading_model.daily_volume",
         "prop_trading_model.apply_fill",
         "prop_trading_model.touch_updated_at",
-        "prop_trading_model.orders_touch_updated_at",
-        "prop_trading_model.positions_touch_updated_at",
     }, statements
-    for glob in EXCLUDE:
-        assert any(fnmatch.fnmatchcase(o, glob) for o in objects), f"{glob} matches nothing"
-    for obj in objects:
-        assert any(fnmatch.fnmatchcase(obj, g) for g in EXCLUDE), f"{obj} is not excluded"
+    triggers = [s for s in statements if s.upper().startswith("CREATE TRIGGER")]
+    assert sorted(t.split()[2] for t in triggers) == [
+        "orders_touch_updated_at",
+        "positions_touch_updated_at",
+    ]
 
 
 def test_example_models_carry_the_same_comments(make_db: Callable[..., DB]) -> None:

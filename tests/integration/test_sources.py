@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import DB, ROOT, Run, schema_files
 
-from diffcheck import pg, scratch
+from diffcheck import pg, scratch, sources
 
 RunCli = Callable[..., Run]
 MakeDb = Callable[..., DB]
@@ -501,3 +501,26 @@ def test_file_that_fails_to_load_names_file_and_line(
         run_cli("diff", spec, "schema", "--scratch-url", pg_url, cwd=repo)
     )
     assert line.startswith(expected), line
+
+
+def test_git_source_reads_files_in_directory_order(repo: Path) -> None:
+    """No database: git:REV:path lists the same files in the same order as the directory,
+    and a single file named exactly is read whatever its suffix."""
+    (repo / "schema" / "sub").mkdir()
+    (repo / "schema" / "sub" / "05_x.sql").write_text("SELECT 1;\n")
+    (repo / "schema" / "sub-a.sql").write_text("SELECT 2;\n")
+    (repo / "dump.psql").write_text("SELECT 3;\n")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "more")
+    from_git = sources.resolve("git:HEAD:schema", str(repo)).files()
+    from_dir = sources.resolve("schema", str(repo)).files()
+    assert [(p.removeprefix("git:HEAD:"), t) for p, t in from_git] == from_dir
+    assert [p for p, _ in from_dir] == [
+        "schema/00_schema.sql",
+        "schema/10_customers.sql",
+        "schema/sub/05_x.sql",
+        "schema/sub-a.sql",
+    ]
+    assert sources.resolve("git:HEAD:dump.psql", str(repo)).files() == [
+        ("git:HEAD:dump.psql", "SELECT 3;\n")
+    ]

@@ -1,0 +1,242 @@
+"""Benchmarks: median times of diffcheck's checks against the raw migra floor.
+
+For each size N (synthetic trading schemas from bench/generate.py) and each real schema in
+../shared/corpus/real/, measured on one server in one run:
+
+- cold check: ``diffcheck check --no-cache`` (build scratch, inspect both, diff, drop);
+- warm check: ``diffcheck check`` with the desired inspection cached;
+- plan: ``diffcheck plan`` with rehearsal and rollback;
+- raw: migra's own steps (create scratch, load, inspect both, diff, drop), stock schemainspect;
+- floor: stock inspection of live + loading a pickled desired inspection + the diff;
+- peak memory (max RSS) of the cold check process.
+
+Prints a Markdown table; ``--write`` also stores it in bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import pickle
+import platform
+import resource
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extras
+from psycopg2 import sql
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+def _admin(url: str) -> psycopg2.extensions.connection:
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    return conn
+
+
+def create_db(admin_url: str, sql_text: str) -> str:
+    """A fresh database loaded with ``sql_text``; returns its URL."""
+    from diffcheck import dsn
+    from diffcheck.loader import load_text
+
+    name = "bench_" + secrets.token_hex(4)
+    with contextlib.closing(_admin(admin_url)) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    url = dsn.with_dbname(admin_url, name)
+    with contextlib.closing(_admin(url)) as conn:
+        load_text(conn, sql_text, "bench.sql")  # bounded transactions: loads any size
+    return url
+
+
+def drop_db(admin_url: str, url: str) -> None:
+    """Drop a bench database."""
+    from diffcheck import dsn
+
+    with contextlib.closing(_admin(admin_url)) as conn, conn.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(dsn.dbname(url))))
+
+
+def timed(fn: Callable[[], object], runs: int) -> float:
+    """Median wall time of ``runs`` calls."""
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def cli(args: list[str], env: dict[str, str]) -> tuple[int, int]:
+    """Run diffcheck as a child; (exit code, peak RSS of the child in MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    code = subprocess.call([sys.executable, "-m", "diffcheck.cli", *args], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return code, max(after, before) // 1024
+
+
+def raw_migra(admin_url: str, live_url: str, sql_text: str) -> None:
+    """migra's steps with stock schemainspect: scratch, load, inspect both, diff, drop."""
+    from migra import Migration
+    from schemainspect import get_inspector
+
+    scratch = create_db(admin_url, sql_text)
+    try:
+        a, b = _stock_inspect(live_url), _stock_inspect(scratch)
+        m = Migration(a, b)
+        m.set_safety(False)
+        m.add_all_changes()
+        _ = m.sql
+    finally:
+        drop_db(admin_url, scratch)
+    del get_inspector
+
+
+def _stock_inspect(url: str) -> object:
+    from schemainspect import get_inspector
+    from schemainspect.pg import obj
+
+    patched = obj.PostgreSQL.execute
+    # diffcheck patches the inspection queries; the floor must use stock schemainspect.
+    original = patched.__closure__[0].cell_contents if patched.__closure__ else patched
+    obj.PostgreSQL.execute = original
+    try:
+        conn = psycopg2.connect(url, cursor_factory=psycopg2.extras.NamedTupleCursor)
+        with contextlib.closing(conn), conn.cursor() as cur:
+            return get_inspector(cur)
+    finally:
+        obj.PostgreSQL.execute = patched
+
+
+def floor(live_url: str, pickled: bytes) -> None:
+    """Stock inspection of live + unpickling the desired inspection + the diff."""
+    from migra import Migration
+
+    a = _stock_inspect(live_url)
+    b = pickle.loads(pickled)
+    m = Migration(a, b)
+    m.set_safety(False)
+    m.add_all_changes()
+    _ = m.sql
+
+
+def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs: int) -> dict:
+    """All measurements for one schema pair."""
+    row: dict[str, object] = {"schema": label}
+    live = create_db(admin_url, live_sql)
+    tmp = Path(tempfile.mkdtemp(prefix="diffcheck-bench-"))
+    desired = tmp / "schema.sql"
+    desired.write_text(desired_sql)
+    env = dict(os.environ, DIFFCHECK_CACHE_DIR=str(tmp / "cache"), NO_COLOR="1")
+    try:
+        with contextlib.closing(psycopg2.connect(live)) as conn, conn.cursor() as cur:
+            cur.execute("select count(*) from pg_class c join pg_namespace n on "
+                        "n.oid = c.relnamespace where relkind in ('r','p') and nspname not in "
+                        "('pg_catalog','information_schema')")
+            row["tables"] = (cur.fetchone() or [0])[0]
+        base = ["check", "--live", live, "--desired", str(desired), "-q"]
+        rss = [0]
+
+        def cold() -> None:
+            rss[0] = max(rss[0], cli([*base, "--no-cache"], env)[1])
+
+        row["cold check s"] = timed(cold, runs)
+        row["peak MB"] = rss[0]
+        cli(base, env)  # fill the cache
+        row["warm check s"] = timed(lambda: cli(base, env), runs)
+        plan_path = tmp / "plans" / "p.sql"
+        row["plan s"] = timed(lambda: cli(["plan", "--live", live, "--desired", str(desired),
+                                           "-o", str(plan_path), "-q"], env), max(1, runs // 2))
+        row["raw migra s"] = timed(lambda: raw_migra(admin_url, live, desired_sql), runs)
+        scratch = create_db(admin_url, desired_sql)
+        try:
+            pickled = pickle.dumps(_without_cursor(_stock_inspect(scratch)))
+        finally:
+            drop_db(admin_url, scratch)
+        row["floor s"] = timed(lambda: floor(live, pickled), runs)
+        row["warm/floor"] = row["warm check s"] / row["floor s"]  # type: ignore[operator]
+        row["cold/raw"] = row["cold check s"] / row["raw migra s"]  # type: ignore[operator]
+        row["ms/table (cold)"] = 1000 * row["cold check s"] / max(1, row["tables"])  # type: ignore[operator]
+    finally:
+        drop_db(admin_url, live)
+    return row
+
+
+def _without_cursor(insp: object) -> object:
+    insp.c = None  # type: ignore[attr-defined]
+    insp.deps = [r._asdict() for r in insp.deps]  # type: ignore[attr-defined]
+    return insp
+
+
+def table(rows: list[dict]) -> str:
+    """Rows as Markdown."""
+    cols = ["schema", "tables", "cold check s", "warm check s", "plan s", "raw migra s",
+            "floor s", "warm/floor", "cold/raw", "ms/table (cold)", "peak MB"]
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        cells = [f"{r[c]:.2f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def main() -> None:
+    """Run the benchmarks."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--url", default=os.environ.get("DIFFCHECK_BENCH_DSN")
+                    or os.environ.get("DIFFCHECK_TEST_DSN"),
+                    help="admin URL of a server (default: a throwaway cluster)")
+    ap.add_argument("--sizes", default="100,1000,5000,10000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--real", default="pagila,openstreetmap,danbooru,lago,musicbrainz,chado")
+    ap.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
+    args = ap.parse_args()
+    stop = None
+    url = args.url
+    if not url:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import pgserver
+
+        url, stop = pgserver.start()
+        pgserver.wait_ready(url)
+    rows = []
+    try:
+        for n in [int(x) for x in args.sizes.split(",") if x]:
+            print(f"synthetic N={n} ...", file=sys.stderr, flush=True)
+            rows.append(bench_one(f"synthetic {n}", url, generate(n), generate(n, True),
+                                  args.runs))
+            print(table(rows[-1:]), file=sys.stderr)
+        for name in [x for x in args.real.split(",") if x]:
+            print(f"{name} ...", file=sys.stderr, flush=True)
+            text = (CORPUS / f"{name}.sql").read_text()
+            rows.append(bench_one(name, url, text, text, args.runs))
+    finally:
+        if stop:
+            stop()
+    result = table(rows)
+    machine = (f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"{platform.platform()}")
+    print(result)
+    if args.write:
+        (HERE / "RESULTS.md").write_text(
+            "# Benchmark results\n\n"
+            f"Machine: {machine}. Median of {args.runs} runs. Real schemas: live == desired "
+            "(in-sync check); synthetic: live = N tables, desired = the changed variant.\n\n"
+            + result + "\n")
+
+
+if __name__ == "__main__":
+    main()

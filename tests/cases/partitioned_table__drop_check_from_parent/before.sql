@@ -1,0 +1,12 @@
+-- partitioned_table__drop_check_from_parent: CHECK dropped from parent (inherited copies on partitions cannot be dropped separately)
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.measurement (
+    id bigint NOT NULL,
+    logdate date NOT NULL,
+    peak integer
+) PARTITION BY RANGE (logdate);
+CREATE TABLE public.measurement_2023 PARTITION OF public.measurement FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+CREATE TABLE public.measurement_2024 PARTITION OF public.measurement FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+ALTER TABLE public.measurement ADD CONSTRAINT measurement_peak_check CHECK (peak >= 0);
