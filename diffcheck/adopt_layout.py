@@ -97,7 +97,7 @@ class Placed:
 
     entry: Entry
     path: str
-    moved: bool  # written after its home file because of a dependency
+    home: str  # where it would go but for a dependency in a later file
 
 
 def _order(path: str) -> tuple[str, ...]:
@@ -176,19 +176,17 @@ def place(entries: list[Entry], layout: str) -> list[Placed]:
                 target = same_kind if ok else latest
         where[e.id] = target
         if e.statements:
-            moved = path_for(*target) != path_for(*home) and e.kind not in _FOLLOWERS
-            out.append(Placed(e, path_for(*target), moved))
+            # Followers are not "moved": they always go where their object went.
+            own = path_for(*target) if e.kind in _FOLLOWERS else path_for(*home)
+            out.append(Placed(e, path_for(*target), own))
     return out
 
 
 def _render_entry(p: Placed) -> str:
     e = p.entry
     parts: list[str] = []
-    if p.moved:
-        parts.append(
-            f"-- {e.label}: written here rather than with its own schema, so that what it "
-            "depends on is created first."
-        )
+    if p.home != p.path:
+        parts.append(f"-- {e.label}: written here, after what it depends on, not in {p.home}.")
     if e.access_method:
         # pg_dump selects a non-default table access method with SET, not USING.
         parts.append(f"SET default_table_access_method = {e.access_method};")

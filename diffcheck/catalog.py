@@ -12,6 +12,7 @@ to handle partitioned tables. They are stored on the inspector as ``diffcheck_ca
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +242,130 @@ where tc.relkind = 'p' or tc.relispartition
 """
 
 
+# Aggregates, which schemainspect leaves out (pg_get_functiondef cannot describe them), as the
+# pieces of a CREATE AGGREGATE. Functions are schema-qualified so the statement does not
+# depend on the search_path it runs with. Moving-aggregate support functions and ordered-set
+# aggregates are flagged so the fixup can refuse rather than half-create them.
+_AGGREGATES = """
+select n.nspname as schema, p.proname as name,
+       pg_get_function_identity_arguments(p.oid) as args,
+       format('%I.%I', tn.nspname, tf.proname) as sfunc,
+       format_type(a.aggtranstype, null) as stype,
+       case when a.aggfinalfn <> 0 then format('%I.%I', fn.nspname, ff.proname) end
+         as finalfunc,
+       case when a.aggcombinefn <> 0 then format('%I.%I', cn.nspname, cf.proname) end
+         as combinefunc,
+       a.agginitval as initcond,
+       case when a.aggsortop <> 0 then a.aggsortop::regoperator::text end as sortop,
+       a.aggfinalextra as finalextra,
+       p.proparallel as parallel,
+       a.aggkind <> 'n' or a.aggmtransfn <> 0 or a.aggserialfn <> 0 as unsupported
+from pg_aggregate a
+join pg_proc p on p.oid = a.aggfnoid
+join pg_namespace n on n.oid = p.pronamespace
+join pg_proc tf on tf.oid = a.aggtransfn
+join pg_namespace tn on tn.oid = tf.pronamespace
+left join pg_proc ff on ff.oid = a.aggfinalfn
+left join pg_namespace fn on fn.oid = ff.pronamespace
+left join pg_proc cf on cf.oid = a.aggcombinefn
+left join pg_namespace cn on cn.oid = cf.pronamespace
+where p.oid >= 16384
+  and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass
+                  and d.objid = p.oid and d.deptype = 'e')
+"""
+
+
+@dataclass
+class Aggregate:
+    """A user-defined aggregate."""
+
+    schema: str
+    name: str
+    args: str  # identity arguments, e.g. "text"
+    sfunc: str
+    stype: str
+    finalfunc: str | None
+    combinefunc: str | None
+    initcond: str | None
+    sortop: str | None
+    finalextra: bool
+    parallel: str
+    unsupported: bool
+
+    @property
+    def signature(self) -> str:
+        return f"{_q(self.schema, self.name)}({self.args})"
+
+
+# Text search configurations and dictionaries (schemainspect reads neither). A configuration's
+# mappings are listed token by token, dictionaries in the order they are consulted.
+_TS_CONFIGS = """
+select n.nspname as schema, c.cfgname as name,
+       format('%I.%I', pn.nspname, p.prsname) as parser,
+       coalesce((select jsonb_object_agg(t.alias, m.dicts)
+                 from ts_token_type(c.cfgparser) t
+                 join (select maptokentype,
+                              string_agg(format('%I.%I', dn.nspname, d.dictname), ', '
+                                         order by mapseqno) as dicts
+                       from pg_ts_config_map
+                       join pg_ts_dict d on d.oid = mapdict
+                       join pg_namespace dn on dn.oid = d.dictnamespace
+                       where mapcfg = c.oid group by maptokentype) m
+                   on m.maptokentype = t.tokid), '{}')::text as mapping
+from pg_ts_config c
+join pg_namespace n on n.oid = c.cfgnamespace
+join pg_ts_parser p on p.oid = c.cfgparser
+join pg_namespace pn on pn.oid = p.prsnamespace
+where c.oid >= 16384
+  and not exists (select 1 from pg_depend e where e.classid = 'pg_ts_config'::regclass
+                  and e.objid = c.oid and e.deptype = 'e')
+"""
+
+_TS_DICTS = """
+select n.nspname as schema, d.dictname as name,
+       format('%I.%I', tn.nspname, t.tmplname) as template, d.dictinitoption as options
+from pg_ts_dict d
+join pg_namespace n on n.oid = d.dictnamespace
+join pg_ts_template t on t.oid = d.dicttemplate
+join pg_namespace tn on tn.oid = t.tmplnamespace
+where d.oid >= 16384
+  and not exists (select 1 from pg_depend e where e.classid = 'pg_ts_dict'::regclass
+                  and e.objid = d.oid and e.deptype = 'e')
+"""
+
+
+@dataclass(frozen=True)
+class TextSearchConfig:
+    """A text search configuration: its parser and token -> dictionaries mapping."""
+
+    schema: str
+    name: str
+    parser: str
+    mapping: str  # JSON object token -> "dict1, dict2" (jsonb text: keys sorted)
+
+    @property
+    def quoted(self) -> str:
+        return _q(self.schema, self.name)
+
+    def tokens(self) -> dict[str, str]:
+        """token -> dictionaries, comma-separated in the order they are consulted."""
+        return dict(json.loads(self.mapping))
+
+
+@dataclass(frozen=True)
+class TextSearchDict:
+    """A text search dictionary: template and options."""
+
+    schema: str
+    name: str
+    template: str
+    options: str | None
+
+    @property
+    def quoted(self) -> str:
+        return _q(self.schema, self.name)
+
+
 @dataclass
 class Partitioning:
     """A partitioned table or a partition, as PostgreSQL describes it."""
@@ -283,6 +408,9 @@ class Catalog:
     objects: set[Key] = field(default_factory=set)  # functions, types and rels by name
     partitioning: dict[str, Partitioning] = field(default_factory=dict)  # quoted name
     part_indexes: dict[str, PartIndex] = field(default_factory=dict)  # quoted index name
+    aggregates: dict[str, Aggregate] = field(default_factory=dict)  # by signature
+    ts_configs: dict[str, TextSearchConfig] = field(default_factory=dict)  # quoted name
+    ts_dicts: dict[str, TextSearchDict] = field(default_factory=dict)  # quoted name
 
     def dependents_index(self) -> dict[Key, set[Key]]:
         """Referenced object -> objects that depend on it directly (built once). Internal
@@ -295,6 +423,18 @@ class Catalog:
                 if deptype != "i":
                     index.setdefault(ref, set()).add(dep)
             self.__dict__["_dependents"] = index
+        return index
+
+    def parts_index(self) -> dict[Key, set[Key]]:
+        """Owner -> objects that depend on it internally (its parts, such as the index of
+        a PRIMARY KEY constraint), built once."""
+        index: dict[Key, set[Key]] | None = self.__dict__.get("_parts")
+        if index is None:
+            index = {}
+            for dep, ref, deptype in self.depends:
+                if deptype == "i":
+                    index.setdefault(ref, set()).add(dep)
+            self.__dict__["_parts"] = index
         return index
 
     def dependents(self, key: Key) -> set[Key]:
@@ -330,4 +470,16 @@ def read_catalog(cur: Cursor) -> Catalog:
         parent = _q(pschema, pname) if pname else None
         ix = PartIndex(schema, name, table, bool(valid), parent, definition)
         out.part_indexes[ix.quoted] = ix
+    cur.execute(_AGGREGATES)
+    for row in cur.fetchall():
+        agg = Aggregate(*row)
+        out.aggregates[agg.signature] = agg
+    cur.execute(_TS_CONFIGS)
+    for row in cur.fetchall():
+        cfg = TextSearchConfig(*row)
+        out.ts_configs[cfg.quoted] = cfg
+    cur.execute(_TS_DICTS)
+    for row in cur.fetchall():
+        dct = TextSearchDict(*row)
+        out.ts_dicts[dct.quoted] = dct
     return out

@@ -97,6 +97,11 @@ def diff(
     with Workspace(settings, progress) as ws:
         a = sources.resolve(from_spec, settings.project_dir)
         b = sources.resolve(to_spec, settings.project_dir)
+        for src in (a, b):
+            if isinstance(src, sources.DatabaseSource):
+                # Scratch must run the same major as the database being compared.
+                ws.server(reference_url=src.url)
+                break
         side_a = ws.build(a)
         side_b = ws.build(b)
         ia, ib = ws.inspect_pair(side_a, side_b)

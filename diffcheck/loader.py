@@ -47,38 +47,49 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
 def _blank_meta_commands(text: str, path: str) -> str:
     """Replace pg_dump's psql meta-command lines with spaces (keeping offsets and lines).
 
-    A backslash token counts as a meta-command only at the start of a line and between
-    statements; inside strings and bodies the scanner never yields one."""
+    A line starting with a backslash is blanked first (its argument, e.g. a \\restrict key
+    starting with a digit, need not be valid SQL tokens), then the rest is scanned with
+    pglast: a blanked line that falls inside a token (a string or a dollar-quoted body) is
+    content and is restored; one between statements is a meta-command; one in the middle of
+    a statement is refused."""
+    candidates: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip()
+        if stripped.startswith("\\"):
+            start = pos + len(line) - len(stripped)
+            candidates.append((start, pos + len(line.rstrip("\r\n"))))
+        pos += len(line)
+    blanked = text
+    for start, end in candidates:
+        blanked = blanked[:start] + " " * (end - start) + blanked[end:]
     try:
-        tokens = pglast.parser.scan(text)
+        tokens = pglast.parser.scan(blanked)
     except ParseError as exc:
-        message, pos = _parse_error(exc, text)
-        line, col = line_col(text, pos)
+        message, offset = _parse_error(exc, blanked)
+        line, col = line_col(text, offset)
         raise SchemaLoadError(message, path=path, line=line, column=col) from None
-    out = text
-    prev_sig = ";"
-    for tok in tokens:
-        if tok.name == "ASCII_92":
-            line_start = text.rfind("\n", 0, tok.start) + 1
-            at_line_start = text[line_start : tok.start].strip() == ""
-            if at_line_start and prev_sig == ";":
-                end = text.find("\n", tok.start)
-                end = len(text) if end < 0 else end
-                words = text[tok.start + 1 : end].split()
-                command = words[0] if words else ""
-                if command not in _IGNORED_META:
-                    line, col = line_col(text, tok.start)
-                    raise SchemaLoadError(
-                        f"psql meta-command \\{command} is not supported",
-                        path=path,
-                        line=line,
-                        column=col,
-                        hint="schema files are plain SQL; remove the meta-command",
-                    )
-                out = out[: tok.start] + " " * (end - tok.start) + out[end:]
-                continue
-        if tok.name not in ("SQL_COMMENT", "C_COMMENT"):
-            prev_sig = ";" if tok.name == "ASCII_59" else tok.name
+    out = blanked
+    for start, end in candidates:
+        if any(t.start <= start <= t.end for t in tokens):
+            out = out[:start] + text[start:end] + out[end:]  # inside a string or body
+            continue
+        before = [t for t in tokens if t.end < start and t.name not in ("SQL_COMMENT",
+                                                                           "C_COMMENT")]
+        words = text[start + 1 : end].split()
+        command = words[0] if words else ""
+        line, col = line_col(text, start)
+        if before and before[-1].name != "ASCII_59":
+            raise SchemaLoadError(
+                f"psql meta-command \\{command} inside a statement is not supported",
+                path=path, line=line, column=col,
+            )
+        if command not in _IGNORED_META:
+            raise SchemaLoadError(
+                f"psql meta-command \\{command} is not supported",
+                path=path, line=line, column=col,
+                hint="schema files are plain SQL; remove the meta-command",
+            )
     return out
 
 

@@ -171,8 +171,10 @@ def _norm_indexes(ctx: _Context, a: Any, b: Any) -> int:
         def build(text: str, i: Any = ib) -> tuple[sql.Composable, sql.Composable]:
             renamed = _renamed_index(text) or "select 1/0"
             query = sql.SQL(
-                "select pg_get_indexdef(x.indexrelid), pg_get_expr(x.indexprs, x.indrelid), "
-                "pg_get_expr(x.indpred, x.indrelid), x.indoption::text, x.indkey::text "
+                "select pg_get_indexdef(x.indexrelid) as definition, "
+                "pg_get_expr(x.indexprs, x.indrelid) as exprs, "
+                "pg_get_expr(x.indpred, x.indrelid) as pred, x.indoption::text as opts, "
+                "x.indkey::text as keys "
                 "from pg_index x where x.indexrelid = {}::regclass"
             ).format(sql.Literal(_rel(i.schema, TMP).as_string(ctx.conn)))
             return sql.SQL(renamed), query

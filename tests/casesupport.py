@@ -28,6 +28,20 @@ CASES_DIR = Path(__file__).resolve().parent / "cases"
 INTERNAL_SCHEMA = "diffcheck"
 EXPECTS = ("converge", "refuse")
 
+# Reverse-direction expectations for cases whose case.toml does not say (a ``reverse`` key in
+# case.toml wins). The reverse of a refused change is usually the same kind of change the other
+# way round, and just as impossible in place; the reverse of a cast-free type change can need
+# a cast that PostgreSQL will not apply on its own.
+REVERSE_REFUSALS = {
+    "partitioned_table__regular_to_partitioned": "partitioned -> plain needs a rebuild",
+    "partitioned_table__partitioned_to_regular": "plain -> partitioned needs a rebuild",
+    "partitioned_table__partition_key_change": "a partition key cannot be altered",
+    "partitioned_table__strategy_change": "a partition strategy cannot be altered",
+    "table__column_reorder": "column order changes only by a table rebuild",
+    "type_change__bool_to_int": "integer -> boolean is an explicit-only cast",
+    "type_change__int_to_text": "text -> integer has no assignment cast (needs USING)",
+}
+
 
 @dataclass(frozen=True)
 class Case:
@@ -64,10 +78,9 @@ def _case(path: Path) -> Case:
     if toml.exists():
         meta = tomllib.loads(toml.read_text())
     forward = str(meta.get("expect", "converge"))
-    # A refusal is usually one-way (regular -> partitioned is refused, yet partitioned ->
-    # regular may be too, but a column type change back may be fine), so the reverse
-    # direction converges unless the case says otherwise with `reverse = "refuse"`.
-    reverse = str(meta.get("reverse", "converge"))
+    # The reverse direction converges unless case.toml or REVERSE_REFUSALS says otherwise.
+    default_reverse = "refuse" if path.name in REVERSE_REFUSALS else "converge"
+    reverse = str(meta.get("reverse", default_reverse))
     for value in (forward, reverse):
         if value not in EXPECTS:
             raise ValueError(f"{toml}: expectation must be one of {EXPECTS}, got {value!r}")

@@ -116,8 +116,11 @@ def _index_statements(a: dict[Any, Index], b: dict[Any, Index], touched: Touched
                     out.append(f"alter index {target} set ({sets});")
         if ib.kind == "i" and ia.valid != ib.valid:
             if ib.valid:
-                # An invalid index (a failed CREATE INDEX CONCURRENTLY) is rebuilt in place.
-                out.append(f"reindex index {target};")
+                # An invalid index (a failed CREATE INDEX CONCURRENTLY) is built again. Not
+                # REINDEX: pg_dump skips invalid indexes, so the clone a plan is rehearsed on
+                # lacks it, and only drop-if-exists + create works on both.
+                out.append(f"drop index if exists {target};")
+                out.append(ib.definition.rstrip(";") + ";")
             else:
                 out.append(refusal(f"index {target} is invalid in the desired schema"))
     return out

@@ -27,7 +27,7 @@ from pglast import ast, enums
 from pglast.parser import ParseError
 
 from ..catalog import Catalog, Key
-from . import columns, domains
+from . import aggregates, columns, domains, textsearch
 from . import enums as enum_fixes
 
 log = logging.getLogger(__name__)
@@ -270,6 +270,17 @@ def analyze(s: Stmt) -> Stmt:
         if old:
             s.vacates.add(old)
             s.creates.add(("type", old[1], None, node.newname))
+    elif isinstance(node, ast.DefineStmt) and node.kind == enums.ObjectType.OBJECT_AGGREGATE:
+        # CREATE AGGREGATE (sfunc = f, stype = t, ...): callable like a function.
+        s.creates |= {k for k in [_qualified("function", node.defnames)] if k}
+        for elem in node.definition or ():
+            if isinstance(elem, ast.DefElem) and elem.defname.endswith("func"):
+                arg = elem.arg
+                names = arg.names if isinstance(arg, ast.TypeName) else arg
+                s.uses |= {k for k in [_qualified("function", names)] if k}
+            elif isinstance(elem, ast.DefElem):
+                s.uses |= _references(elem.arg)
+        s.uses |= _references(node.args) - s.creates
     elif isinstance(node, ast.DoStmt):
         # A refusal goes first, so the rehearsal fails with its reason rather than with
         # whatever error the statements it stands for would have caused.
@@ -318,9 +329,14 @@ def _dependents(cat: Catalog, key: Key) -> set[Key]:
     """Objects in the ``from`` database that depend on ``key`` (directly, or through objects
     that go away with it: a table's columns, an index through auto dependencies)."""
     out: set[Key] = set()
-    for ref, deps in cat.dependents_index().items():
-        if _covers(key, ref):
-            out |= deps
+    index, parts = cat.dependents_index(), cat.parts_index()
+    owners = {ref for ref in index.keys() | parts.keys() if _covers(key, ref)}
+    # An object's internal parts (a constraint's index) go with it: their dependents (a
+    # foreign key on that index) depend on it as well.
+    for owner in list(owners):
+        owners |= parts.get(owner, set())
+    for ref in owners:
+        out |= index.get(ref, set())
     return out
 
 
@@ -376,6 +392,21 @@ def _view_replacements(stmts: list[Stmt], a: Any, b: Any) -> list[Stmt]:
     return out
 
 
+def _early(stmts: list[Stmt], texts: list[str]) -> list[Stmt]:
+    """Statements placed right after the schemas and extensions are created (text search
+    objects: nothing names them where a dependency could be seen)."""
+    setup = [
+        s.pos for s in stmts if isinstance(s.node, ast.CreateSchemaStmt | ast.CreateExtensionStmt)
+    ]
+    base = max(setup, default=-1.0)
+    out: list[Stmt] = []
+    for n, text in enumerate(texts, 1):
+        s = _new(text, base + n / (len(texts) + 1))
+        if s is not None:
+            out.append(s)
+    return out
+
+
 def _new(text: str, pos: float) -> Stmt | None:
     parsed = _split([text])
     if not parsed or len(parsed) != 1:
@@ -384,54 +415,85 @@ def _new(text: str, pos: float) -> Stmt | None:
     return analyze(Stmt(t, node, pos))
 
 
+def _constraint(inspector: Any, key: Key) -> Any:
+    from schemainspect.misc import quoted_identifier
+
+    if key[1] is None or key[2] is None:
+        return None
+    name = ".".join(quoted_identifier(x) for x in (key[1], key[2], key[3]))
+    return inspector.constraints.get(name)
+
+
+# Re-created foreign keys go last: they need the referenced table's new unique index, which
+# the plan may create anywhere.
+_LAST = 1e9
+
+
+def _rebuild_one(
+    s: Stmt, r: Key, dep: Key, a: Any, b: Any
+) -> tuple[Stmt | None, Stmt | None, bool]:
+    """(drop, create, is_relation) for a dependent that blocks ``s``, or Nones."""
+    cat: Catalog = a.diffcheck_catalog
+    if dep[0] == "rel" and cat.relkinds.get((dep[1] or "", dep[3])) in ("v", "m"):
+        va, vb = _selectable(a, dep), _selectable(b, dep)
+        if va is None:
+            return None, None, True
+        drop = _new(va.drop_statement, s.pos - 0.25)
+        create = _new(vb.create_statement, s.pos + 0.25) if vb is not None else None
+        return drop, create, True
+    if dep[0] == "constraint" and r not in s.creates:
+        # A foreign key on a unique index or column that is dropped (not just re-typed:
+        # PostgreSQL rebuilds those itself) must go first and come back at the end.
+        ca, cb = _constraint(a, dep), _constraint(b, dep)
+        if ca is None or ca.constraint_type != "FOREIGN KEY":
+            return None, None, False
+        drop = _new(ca.drop_statement, s.pos - 0.25)
+        create = _new(cb.create_statement, _LAST + s.pos) if cb is not None else None
+        return drop, create, False
+    return None, None, False
+
+
 def _rebuilds(stmts: list[Stmt], a: Any, b: Any, extra: list[tuple[Stmt, Stmt]]) -> None:
     """Views and materialized views that depend (in ``a``) on something a statement removes
-    or re-types, and that the plan does not drop, are dropped before that statement and
-    re-created after it (with their indexes and triggers). PostgreSQL refuses to change a
-    column's type under a view, or to drop a function a view calls."""
+    or re-types, and foreign keys on something it drops, are dropped before that statement
+    and re-created after it (views with their indexes and triggers), unless the plan drops
+    them anyway. PostgreSQL refuses to change a column's type under a view, to drop a
+    function a view calls, or to drop a unique constraint a foreign key uses."""
     cat: Catalog = a.diffcheck_catalog
     removed: set[Key] = set()
-    for s in stmts:
-        removed |= s.removes
     created: set[Key] = set()
     for s in stmts:
+        removed |= s.removes
         created |= s.creates
     work = list(stmts)
     while work:
         s = work.pop(0)
         for r in list(s.removes):
             for dep in _dependents(cat, r):
-                if dep[0] != "rel" or cat.relkinds.get((dep[1] or "", dep[3])) not in ("v", "m"):
-                    continue
                 if any(_covers(x, dep) for x in removed):
                     # Already dropped by the plan: just make sure it happens first.
                     for t in stmts:
-                        if t is not s and any(_covers(x, dep) for x in t.removes):
+                        if t is s or any(_matches(dep, c) for c in t.creates):
+                            continue  # re-created by t (SET DEFAULT): not a removal
+                        if any(_covers(x, dep) for x in t.removes):
                             extra.append((t, s))
                     continue
-                va = _selectable(a, dep)
-                if va is None:
-                    continue
-                drop = _new(va.drop_statement, s.pos - 0.25)
+                drop, create, is_rel = _rebuild_one(s, r, dep, a, b)
                 if drop is None:
                     continue
                 stmts.append(drop)
                 work.append(drop)
                 removed |= drop.removes
                 extra.append((drop, s))
-                vb = _selectable(b, dep)
-                if vb is None:
-                    continue
                 for t in stmts:
                     if dep in t.creates:
                         extra.append((s, t))
-                if dep not in created:
-                    create = _new(vb.create_statement, s.pos + 0.25)
-                    if create is not None:
-                        stmts.append(create)
-                        created |= create.creates
-                        extra.append((s, create))
-                        extra.append((drop, create))
+                if create is not None and dep not in created:
+                    stmts.append(create)
+                    created |= create.creates
+                    extra.append((s, create))
+                    extra.append((drop, create))
+                    if is_rel:
                         _recreate_parts(stmts, b, dep, created, create)
 
 
@@ -548,12 +610,17 @@ def fix(statements: list[str], a: Any, b: Any) -> list[str]:
     """Reorder (and complete) ``statements`` turning inspector ``a`` into ``b``."""
     # Statements for what migra misses entirely; their place is decided below.
     statements = (
-        columns.statements(a, b) + enum_fixes.fix(statements, a, b) + domains.statements(a, b)
+        columns.statements(a, b)
+        + enum_fixes.fix(statements, a, b)
+        + domains.statements(a, b)
+        + aggregates.statements(a, b)
     )
+    text_search = textsearch.statements(a, b)
     parsed = _split(statements)
     if parsed is None or not hasattr(a, "diffcheck_catalog"):
         return statements
     stmts = [analyze(Stmt(text, node, float(i))) for i, (text, node) in enumerate(parsed)]
+    stmts += _early(stmts, text_search)
     stmts += _function_result_changes(stmts, a, b)
     stmts += _view_replacements(stmts, a, b)
     extra: list[tuple[Stmt, Stmt]] = []

