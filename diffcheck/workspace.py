@@ -152,12 +152,12 @@ class Workspace:
     # -- comparing -----------------------------------------------------------------------------
     def inspect(self, side: Side) -> engine.Inspection:
         """Inspect one side read-only."""
+        self.progress(f"inspecting {side.label}")
         with pg.connection(side.url, autocommit=True, role=side.label) as conn:
             return engine.inspect(conn, side.label, self.filters)
 
     def inspect_pair(self, a: Side, b: Side) -> tuple[engine.Inspection, engine.Inspection]:
         """Inspect two sides concurrently: inspection is mostly waiting on the servers."""
-        self.progress("inspecting")
         with ThreadPoolExecutor(max_workers=2) as pool:
             fa = pool.submit(self.inspect, a)
             fb = pool.submit(self.inspect, b)
