@@ -715,6 +715,16 @@ def history(ctx: click.Context, live: str | None, limit: int, format: str) -> No
     _run(ctx, body)
 
 
+def _register_plugins() -> None:
+    # init/pull live in diffcheck/adopt*.py; they reuse this module's helpers.
+    from . import adopt
+
+    adopt.register(cli)
+
+
+_register_plugins()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code when called from Python."""
     _install_signal_handlers()
