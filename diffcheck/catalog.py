@@ -334,6 +334,24 @@ where d.oid >= 16384
 """
 
 
+# Functions in C (or internal), which schemainspect skips: a user's C function (such as a
+# wrapper over an extension's symbol) is then never created. Definitions are
+# pg_get_functiondef's, which creates them as they are.
+_EXTERNAL_FUNCTIONS = """
+select format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid))
+         as signature,
+       case p.prokind when 'p' then 'procedure' else 'function' end as kind,
+       pg_get_functiondef(p.oid) as definition
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+join pg_language l on l.oid = p.prolang
+where p.oid >= 16384 and l.lanname in ('c', 'internal') and p.prokind in ('f', 'p')
+  and n.nspname not in ('pg_catalog', 'information_schema')
+  and not exists (select 1 from pg_depend e where e.classid = 'pg_proc'::regclass
+                  and e.objid = p.oid and e.deptype = 'e')
+"""
+
+
 @dataclass(frozen=True)
 class TextSearchConfig:
     """A text search configuration: its parser and token -> dictionaries mapping."""
@@ -411,6 +429,8 @@ class Catalog:
     aggregates: dict[str, Aggregate] = field(default_factory=dict)  # by signature
     ts_configs: dict[str, TextSearchConfig] = field(default_factory=dict)  # quoted name
     ts_dicts: dict[str, TextSearchDict] = field(default_factory=dict)  # quoted name
+    # signature -> (function | procedure, CREATE statement) for C and internal functions
+    external_functions: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def dependents_index(self) -> dict[Key, set[Key]]:
         """Referenced object -> objects that depend on it directly (built once). Internal
@@ -482,4 +502,7 @@ def read_catalog(cur: Cursor) -> Catalog:
     for row in cur.fetchall():
         dct = TextSearchDict(*row)
         out.ts_dicts[dct.quoted] = dct
+    cur.execute(_EXTERNAL_FUNCTIONS)
+    for signature, kind, definition in cur.fetchall():
+        out.external_functions[signature] = (kind, definition)
     return out

@@ -195,9 +195,18 @@ def dump_statements(url: str) -> list[str]:
     major = _server_major(url)
     conninfo, env = pg.tool_env(url)
     proc = subprocess.run(
-        [pg.find_tool("pg_dump", major), "--schema-only", "--no-owner", "--no-privileges",
-         "-d", conninfo],
-        capture_output=True, text=True, env=env, check=False,
+        [
+            pg.find_tool("pg_dump", major),
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "-d",
+            conninfo,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"pg_dump failed: {proc.stderr.strip()}")

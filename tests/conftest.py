@@ -18,11 +18,11 @@ from psycopg2 import sql
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import pgserver  # noqa: E402
+import pgserver
 
-from diffcheck import dsn as dsnlib  # noqa: E402
-from diffcheck.cli import main  # noqa: E402
-from diffcheck.scratch import PREFIX  # noqa: E402
+from diffcheck import dsn as dsnlib
+from diffcheck.cli import main
+from diffcheck.scratch import PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
@@ -136,7 +136,7 @@ class Run:
 def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Run]:
     """Invoke ``diffcheck`` in-process with a clean environment; returns code, stdout, stderr."""
     for var in list(os.environ):
-        if var.startswith("DIFFCHECK_") and var != "DIFFCHECK_TEST_DSN" or var == "DATABASE_URL":
+        if (var.startswith("DIFFCHECK_") and var != "DIFFCHECK_TEST_DSN") or var == "DATABASE_URL":
             monkeypatch.delenv(var, raising=False)
 
     # Each test gets its own desired-inspection cache, so tests never share (or pollute the

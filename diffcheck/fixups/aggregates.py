@@ -1,7 +1,8 @@
-"""User-defined aggregates, which schemainspect does not read and migra therefore never
-creates or drops (a view calling one then fails: "function group_concat(text) does not
-exist"). Facts come from :mod:`diffcheck.catalog`; :mod:`diffcheck.fixups.ordering` places
-the statements (an aggregate after its support functions, before the views calling it)."""
+"""Routines schemainspect does not read, so migra never creates or drops them: user-defined
+aggregates (a view calling one then fails: "function group_concat(text) does not exist") and
+functions written in C or internal (wrappers over an extension's symbols). Facts come from
+:mod:`diffcheck.catalog`; :mod:`diffcheck.fixups.ordering` places the statements (after what
+they use, before their callers)."""
 
 from __future__ import annotations
 
@@ -62,4 +63,17 @@ def statements(a: Any, b: Any) -> list[str]:
     for sig in aa:
         if sig not in ab:
             out.append(f"drop aggregate {sig};")
+    return out + _external(a, b)
+
+
+def _external(a: Any, b: Any) -> list[str]:
+    """CREATE [OR REPLACE] / DROP for C and internal functions."""
+    fa, fb = _catalog(a).external_functions, _catalog(b).external_functions
+    out: list[str] = []
+    for sig, (_kind, definition) in fb.items():
+        if fa.get(sig, (None, None))[1] != definition:
+            out.append(definition.rstrip().rstrip(";") + ";")
+    for sig, (kind, _definition) in fa.items():
+        if sig not in fb:
+            out.append(f"drop {kind} {sig};")
     return out

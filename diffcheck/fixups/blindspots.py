@@ -12,6 +12,7 @@ bs_migra). Each concern has its own module:
   COMPRESSION, attribute options and schema-qualified collations;
 - bs_indexes: index storage parameters and validity, and which partition index is attached
   to which partitioned index;
+- bs_objects: extended statistics objects and rewrite rules, which schemainspect never reads;
 - bs_comments: COMMENT ON for every kind of object diffcheck compares.
 
 The rule everywhere: a fact that differs between the sides always yields a statement, or a
@@ -24,15 +25,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import bs_comments, bs_indexes, bs_migra, bs_relations, bs_sequences
+from . import bs_comments, bs_indexes, bs_migra, bs_objects, bs_relations, bs_sequences
 from .bs_common import Touched
 from .common import refusal
 
 # Bumped whenever the facts' shape changes: facts read by another diffcheck (a cached desired
 # inspection) are refused rather than compared as if nothing were there.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
-_MODULES = (bs_sequences, bs_relations, bs_indexes, bs_comments)
+_MODULES = (bs_sequences, bs_relations, bs_indexes, bs_objects, bs_comments)
 
 
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:

@@ -11,13 +11,19 @@
 - A partition's index that stands alone in live and is attached in the desired schema (where
   diffcheck hides it): migra drops it; attaching it in place keeps the built index.
 - A partition's index attached in live (hidden) and standalone in the desired schema: migra
-  creates it again, which fails; the refusal in bs_indexes says why instead."""
+  creates it again, which fails; the refusal in bs_indexes says why instead.
+- An identity column becoming a serial (or plain) column: migra creates the new sequence and
+  sets the default before it drops the identity, which fails twice (the identity sequence
+  still holds the name, and an identity column cannot have a default). DROP IDENTITY goes
+  first; it depends on nothing else in the plan."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _NOT_VALID = " NOT VALID"
+_DROP_IDENTITY = re.compile(r"^alter table \S+ alter column .+ drop identity;$", re.IGNORECASE)
 
 
 def _index_same_but_cluster(ia: Any, ib: Any) -> bool:
@@ -84,10 +90,10 @@ def _unwanted(a: Any, b: Any) -> tuple[set[str], dict[str, str]]:
 def fix(statements: list[str], a: Any, b: Any) -> list[str]:
     """migra's statements with the corrections above applied."""
     remove, replace = _unwanted(a, b)
-    out = []
+    first, out = [], []
     for s in statements:
         text = s.strip()
         if text in remove:
             continue
-        out.append(replace.get(text, s))
-    return out
+        (first if _DROP_IDENTITY.match(text) else out).append(replace.get(text, s))
+    return first + out

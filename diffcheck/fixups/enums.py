@@ -53,7 +53,7 @@ def _rebuilt(statements: list[str]) -> dict[tuple[str, str], int]:
             ):
                 continue
             for obj in node.objects or ():
-                names = [n.sval for n in obj.names] if isinstance(obj, ast.TypeName) else []
+                names = [n.sval for n in obj.names or ()] if isinstance(obj, ast.TypeName) else []
                 if len(names) == 2 and names[1].endswith(OLD_SUFFIX):
                     out[(names[0], names[1][: -len(OLD_SUFFIX)])] = i
     return out

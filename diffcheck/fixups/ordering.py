@@ -104,7 +104,7 @@ def _walk(node: Any) -> Iterator[Any]:
 
 
 def _strings(names: Any) -> list[str]:
-    return [n.sval for n in names or () if isinstance(n, ast.String)]
+    return [n.sval for n in names or () if isinstance(n, ast.String) and n.sval is not None]
 
 
 def _qualified(kind: str, names: Any) -> Key | None:
@@ -119,7 +119,7 @@ def _qualified(kind: str, names: Any) -> Key | None:
 
 
 def _rel(rv: Any) -> Key | None:
-    if not isinstance(rv, ast.RangeVar) or rv.schemaname in _BUILTIN_SCHEMAS:
+    if not isinstance(rv, ast.RangeVar) or rv.schemaname in _BUILTIN_SCHEMAS or not rv.relname:
         return None
     return ("rel", rv.schemaname, None, rv.relname)
 
@@ -146,6 +146,23 @@ def _references(node: Any) -> set[Key]:
             out.add(_qualified("function", n.objname))
     out.discard(None)
     return out  # type: ignore[return-value]
+
+
+def _sql_body_references(node: Any) -> set[Key]:
+    """What a LANGUAGE sql function's string body refers to. PostgreSQL records no
+    dependency for it, yet an index or check calling the function runs (or inlines) it at
+    creation, so its callees must exist by then."""
+    options = {o.defname: o.arg for o in node.options or () if isinstance(o, ast.DefElem)}
+    language = options.get("language")
+    if not (isinstance(language, ast.String) and language.sval == "sql"):
+        return set()
+    body = _strings(options.get("as"))
+    if len(body) != 1:
+        return set()
+    try:
+        return _references(pglast.parse_sql(body[0]))
+    except ParseError:
+        return set()
 
 
 def _drop_keys(node: Any) -> set[Key]:
@@ -220,17 +237,17 @@ def analyze(s: Stmt) -> Stmt:
         if key:
             s.creates.add(key)
             for elt in node.tableElts or ():
-                if isinstance(elt, ast.ColumnDef):
+                if isinstance(elt, ast.ColumnDef) and elt.colname:
                     s.creates.add(("column", key[1], key[3], elt.colname))
         s.uses |= _references(node) - s.creates
     elif isinstance(node, ast.ViewStmt):
         s.creates |= {k for k in [_rel(node.view)] if k}
         s.uses |= _references(node.query)
     elif isinstance(node, ast.CreateTableAsStmt):
-        s.creates |= {k for k in [_rel(node.into.rel)] if k}
+        s.creates |= {k for k in [_rel(node.into.rel if node.into else None)] if k}
         s.uses |= _references(node.query)
     elif isinstance(node, ast.IndexStmt):
-        if node.idxname:
+        if node.idxname and node.relation is not None:
             s.creates.add(("rel", node.relation.schemaname, None, node.idxname))
         s.uses |= _references(node)
     elif isinstance(node, ast.CreateSeqStmt):
@@ -239,6 +256,7 @@ def analyze(s: Stmt) -> Stmt:
     elif isinstance(node, ast.CreateFunctionStmt):
         s.creates |= {k for k in [_qualified("function", node.funcname)] if k}
         s.uses |= _references([node.parameters, node.returnType, node.sql_body]) - s.creates
+        s.uses |= _sql_body_references(node) - s.creates
     elif isinstance(node, ast.CreateDomainStmt):
         s.creates |= {k for k in [_qualified("type", node.domainname)] if k}
         s.uses |= _references([node.typeName, node.constraints])
@@ -246,7 +264,8 @@ def analyze(s: Stmt) -> Stmt:
         s.creates |= {k for k in [_qualified("type", node.typeName)] if k}
     elif isinstance(node, ast.CompositeTypeStmt):
         rv = node.typevar
-        s.creates.add(("type", rv.schemaname, None, rv.relname))
+        if rv is not None and rv.relname:
+            s.creates.add(("type", rv.schemaname, None, rv.relname))
         s.uses |= _references(node.coldeflist)
     elif isinstance(node, ast.CreateRangeStmt):
         s.creates |= {k for k in [_qualified("type", node.typeName)] if k}
@@ -267,14 +286,14 @@ def analyze(s: Stmt) -> Stmt:
         s.removes |= _drop_keys(node)
     elif isinstance(node, ast.RenameStmt) and node.renameType in _TYPE_OBJECTS:
         old = _qualified("type", node.object)
-        if old:
+        if old and node.newname:
             s.vacates.add(old)
             s.creates.add(("type", old[1], None, node.newname))
     elif isinstance(node, ast.DefineStmt) and node.kind == enums.ObjectType.OBJECT_AGGREGATE:
         # CREATE AGGREGATE (sfunc = f, stype = t, ...): callable like a function.
         s.creates |= {k for k in [_qualified("function", node.defnames)] if k}
         for elem in node.definition or ():
-            if isinstance(elem, ast.DefElem) and elem.defname.endswith("func"):
+            if isinstance(elem, ast.DefElem) and (elem.defname or "").endswith("func"):
                 arg = elem.arg
                 names = arg.names if isinstance(arg, ast.TypeName) else arg
                 s.uses |= {k for k in [_qualified("function", names)] if k}
@@ -377,7 +396,9 @@ def _view_replacements(stmts: list[Stmt], a: Any, b: Any) -> list[Stmt]:
         if not (isinstance(node, ast.ViewStmt) and node.replace):
             continue
         key = _rel(node.view)
-        va = _selectable(a, key) if key else None
+        if key is None:
+            continue
+        va = _selectable(a, key)
         if va is None or va.relationtype != "v":
             continue
         vb = _selectable(b, key)

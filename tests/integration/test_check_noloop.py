@@ -37,17 +37,20 @@ def _listing(root: Path) -> dict[str, tuple[int, int]]:
 
 def test_in_sync_check_is_stable_and_writes_nothing(run_cli, make_db, tmp_path):
     live = make_db(schema_files(SCHEMA))
-    desired = tmp_path / "desired"
+    # The working directory and the desired directory live in their own sandbox (tmp_path
+    # itself also holds the per-test cache directory conftest configures).
+    sandbox = tmp_path / "sandbox"
+    desired = sandbox / "desired"
     shutil.copytree(SCHEMA, desired)
-    cwd = tmp_path / "work"
+    cwd = sandbox / "work"
     cwd.mkdir()
-    before = _listing(tmp_path)
+    before = _listing(sandbox)
     for i in range(RUNS):
         run = run_cli("check", "--live", live.url, "--desired", str(desired), cwd=cwd)
         assert run.code == 0, f"run {i + 1}: exit {run.code}\n{run.out}\n{run.err}"
         assert _statement_lines(run.out) == [], f"run {i + 1} printed SQL:\n{run.out}"
         assert run.out.startswith("in sync: "), run.out
-    assert _listing(tmp_path) == before, "check wrote files under its working directory"
+    assert _listing(sandbox) == before, "check wrote files under its working directory"
 
 
 def _apply(url: str, script: str) -> None:
@@ -56,12 +59,6 @@ def _apply(url: str, script: str) -> None:
         with conn.cursor() as cur:
             cur.execute(script)
 
-
-INDEX_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: normalize._norm_indexes selects two unaliased pg_get_expr columns; the "
-    "NamedTupleCursor raises ValueError 'duplicate field name', which attempt() does not catch",
-)
 
 
 # (id, live sql, desired sql, a fragment the first check's SQL must contain)
@@ -100,7 +97,6 @@ LOOPS = [
         "create index t_side_idx on t (id) where side in ('buy','sell');",
         "t_side_idx",
         id="index-predicate-varchar-in",
-        marks=INDEX_BUG,
     ),
     pytest.param(
         "create table t (id int primary key, side varchar(4));",
@@ -108,7 +104,6 @@ LOOPS = [
         "create index t_side_expr_idx on t ((side in ('buy','sell')));",
         "t_side_expr_idx",
         id="index-expression-varchar-in",
-        marks=INDEX_BUG,
     ),
     pytest.param(
         "create table t (id int primary key, side varchar(4));",
@@ -161,7 +156,6 @@ DEPARSED = [
         "select pg_get_indexdef('t_side_idx'::regclass)",
         "{};",
         id="index-predicate",
-        marks=INDEX_BUG,
     ),
     pytest.param(
         "create view v as select id from t where side in ('buy','sell');",
@@ -189,15 +183,10 @@ def test_live_built_from_deparse_is_in_sync(run_cli, make_db, tmp_path, desired_
 
 
 def _cache_env(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    xdg = tmp_path / "xdg-cache"
-    return xdg / "diffcheck", {"XDG_CACHE_HOME": str(xdg)}
+    cache_dir = tmp_path / "own-cache"
+    return cache_dir, {"DIFFCHECK_CACHE_DIR": str(cache_dir)}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cache.store leaves its mkstemp '.tmp-*' file behind when pickling fails "
-    "(and pickling the example schema's inspection fails: psycopg2.extras.Record)",
-)
 def test_repeated_checks_leave_no_temp_files_in_cache(run_cli, make_db, tmp_path):
     live = make_db(schema_files(SCHEMA))
     cache_dir, env = _cache_env(tmp_path)
@@ -208,12 +197,7 @@ def test_repeated_checks_leave_no_temp_files_in_cache(run_cli, make_db, tmp_path
     assert leftovers == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the desired inspection of the example schema cannot be pickled "
-    "(psycopg2.extras.Record from NamedTupleCursor rows), so the cache never stores it",
-)
-def test_desired_inspection_is_cached(run_cli, make_db, tmp_path):
+def test_desired_inspection_is_cached_and_cache_hits_stay_correct(run_cli, make_db, tmp_path):
     live = make_db(schema_files(SCHEMA))
     cache_dir, env = _cache_env(tmp_path)
     run = run_cli("check", "--live", live.url, "--desired", str(SCHEMA), env=env)
@@ -221,3 +205,45 @@ def test_desired_inspection_is_cached(run_cli, make_db, tmp_path):
     assert len(list(cache_dir.glob("*.pickle"))) == 1
     again = run_cli("check", "--live", live.url, "--desired", str(SCHEMA), env=env)
     assert again.code == 0, again.out + again.err
+    # a cache hit must still see live drift, and still normalize expressions
+    live.execute("alter table prop_trading_model.positions drop column updated_at")
+    drift = run_cli("check", "--live", live.url, "--desired", str(SCHEMA), env=env)
+    assert drift.code == 2, drift.out + drift.err
+    assert len(_statement_lines(drift.out)) == 1, drift.out
+    assert "updated_at" in drift.out
+
+
+def test_cache_is_keyed_by_desired_content(run_cli, make_db, tmp_path):
+    live = make_db("create table t (id int primary key, side varchar(4) "
+                   "check (side in ('buy','sell')));")
+    _, env = _cache_env(tmp_path)
+    desired = tmp_path / "desired"
+    desired.mkdir()
+    f = desired / "schema.sql"
+    f.write_text("create table t (id int primary key, side varchar(4) "
+                 "check (side in ('buy','sell')));\n")
+    assert run_cli("check", "--live", live.url, "--desired", str(desired), env=env).code == 0
+    f.write_text("create table t (id int primary key, side varchar(4) "
+                 "check (side in ('buy','sell','hold')));\n")
+    run = run_cli("check", "--live", live.url, "--desired", str(desired), env=env)
+    assert run.code == 2, run.out + run.err
+    assert "hold" in run.out
+
+
+def test_cache_hit_still_normalizes_expressions(run_cli, make_db, tmp_path):
+    """Live written in PostgreSQL's re-parsed form: in sync on a cache miss and on a hit."""
+    live = make_db(
+        "create table t (id int primary key, side varchar(4), constraint t_side_check check "
+        "(((side)::text = any ((array['buy'::character varying, "
+        "'sell'::character varying])::text[]))));"
+    )
+    cache_dir, env = _cache_env(tmp_path)
+    desired = tmp_path / "desired"
+    desired.mkdir()
+    (desired / "schema.sql").write_text(
+        "create table t (id int primary key, side varchar(4) check (side in ('buy','sell')));\n"
+    )
+    for attempt in ("miss", "hit"):
+        run = run_cli("check", "--live", live.url, "--desired", str(desired), env=env)
+        assert run.code == 0, f"cache {attempt}: {run.out}{run.err}"
+    assert list(cache_dir.glob("*.pickle"))

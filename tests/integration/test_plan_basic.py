@@ -307,9 +307,10 @@ create unique index dept_pay_dept_key on public.dept_pay (dept);
 MATVIEW_AFTER = MATVIEW_BEFORE.replace("sum(salary)", "max(salary)")
 
 
-def test_rehearsal_iterates_when_migras_first_pass_is_incomplete(make_db, run_cli, tmp_path):
-    # migra drops and recreates the materialized view but, seeing the index on both sides,
-    # never recreates it: only the second rehearsal round finds and adds it.
+def test_matview_with_index_change_plans_the_index_and_converges(make_db, run_cli, tmp_path):
+    # Raw migra drops and recreates the materialized view but, seeing the index on both sides,
+    # never recreates it. Early builds needed a second rehearsal round for it (rounds=2); now
+    # the ordering fixups emit it up front. Either way: VERIFIED, index after the matview.
     live = make_db(MATVIEW_BEFORE)
     after = write_dir(tmp_path / "after", MATVIEW_AFTER)
     out = tmp_path / "plans" / "mv.sql"
@@ -318,12 +319,12 @@ def test_rehearsal_iterates_when_migras_first_pass_is_incomplete(make_db, run_cl
     p = planlib.load(out)
     assert p.verified
     m = re.fullmatch(r"VERIFIED [0-9a-f]{64} rounds=(\d+)", p.get("rehearsal"))
-    assert m and int(m.group(1)) >= 2, p.get("rehearsal")
+    assert m and int(m.group(1)) >= 1, p.get("rehearsal")
     lowered = [s.lower() for s in p.statements]
     create_mv = next(i for i, s in enumerate(lowered) if "create materialized view" in s)
     create_ix = next(i for i, s in enumerate(lowered) if "dept_pay_dept_key" in s and "create" in s)
     assert create_ix > create_mv
-    # The extended plan really converges: apply it and compare.
+    # The plan really converges: apply it and compare.
     r = run_cli("approve", str(out), "--by", "bob", "--allow-hazard", "all",
                 "--allow-hazard", "DELETES_DATA")
     assert r.code == 0, r.err
@@ -335,16 +336,49 @@ def test_rehearsal_iterates_when_migras_first_pass_is_incomplete(make_db, run_cl
     ]
 
 
+def test_rehearsal_extends_an_incomplete_first_pass_to_a_fixpoint(make_db):
+    # No migra output is reliably incomplete any more (the fixups keep closing the gaps), so
+    # the iteration itself is driven directly: the first pass carries only one of the three
+    # needed statements; round 2 must find the other two, and the extended list must then
+    # converge from the original state in one go.
+    from diffcheck.config import Settings
+    from diffcheck.rehearse import rehearse
+    from diffcheck.workspace import Side, Workspace
+
+    base_sql = "create table public.t (id int primary key);"
+    live = make_db(base_sql)
+    first = 'alter table "public"."t" add column "a" integer;'
+    with Workspace(Settings(live=live.url)) as ws:
+        base = Side(live.url, "live", scratch=False)
+        target = ws.restore(
+            base_sql + "alter table public.t add column a int, add column b text;"
+            "create index t_b on public.t (b);",
+            "desired",
+        )
+        reh = rehearse(ws, base, target, [first])
+        assert reh.verified, reh.detail()
+        assert reh.rounds == 2
+        assert reh.statements[0] == first and len(reh.statements) == 3
+        joined = " ".join(reh.statements)
+        assert '"b"' in joined and "t_b" in joined
+        assert reh.detail() == "converged after 2 round(s), 3 statement(s)"
+        # Without extension the same first pass is UNVERIFIED, with the residual named.
+        once = rehearse(ws, base, target, [first], extend=False)
+        assert not once.verified and once.rounds == 1
+        assert len(once.residual) == 2 and "residual" in once.detail()
+    # Rehearsal never touches live.
+    assert live.query(
+        "select count(*) from pg_attribute where attrelid = 'public.t'::regclass and attnum > 0"
+    ) == [(1,)]
+
+
 # --- UNVERIFIED -------------------------------------------------------------------------------
 
 
 def test_unverified_plan_exits_3_records_the_error_and_cannot_be_approved(
     make_db, run_cli, tmp_path
 ):
-    # migra writes `using "c"::integer`; a date has no cast to integer, so PostgreSQL refuses
-    # the statement even on an empty clone. (text -> integer is NOT a failing case: the
-    # USING cast succeeds on a schema-only clone; see the apply-safety tests.)
-    live = make_db("create table public.t (id int primary key, c date);")
+    live = make_db("create table public.t (id int primary key, c text);")
     after = write_dir(tmp_path / "after", "create table public.t (id int primary key, c integer);")
     out = tmp_path / "plans" / "bad.sql"
     run = run_cli(*plan_args(live.url, after, out), cwd=tmp_path)
@@ -353,10 +387,12 @@ def test_unverified_plan_exits_3_records_the_error_and_cannot_be_approved(
     assert out.is_file()
     text = out.read_text()
     assert re.search(r"^-- @rehearsal: UNVERIFIED [0-9a-f]{64} rounds=1$", text, re.M)
-    detail = planlib.load(out).get("rehearsal-detail")
-    assert "statement 1 failed" in detail
-    assert "cannot cast type date to integer" in detail, detail
-    assert not planlib.load(out).verified
+    p = planlib.load(out)
+    detail = p.get("rehearsal-detail")
+    assert detail.startswith("statement 1 failed: ")
+    # PostgreSQL's own message, verbatim.
+    assert 'column "c" cannot be cast automatically to type integer' in detail, detail
+    assert not p.verified
 
     r = run_cli("approve", str(out), "--by", "alice", "--allow-hazard", "all",
                 "--allow-hazard", "DELETES_DATA")
@@ -367,28 +403,31 @@ def test_unverified_plan_exits_3_records_the_error_and_cannot_be_approved(
     assert r.code == 1 and "not approved" in r.err
 
 
-def test_text_to_integer_verifies_on_schema_only_clone_but_apply_rolls_back_on_data(
+def test_data_dependent_failure_verifies_on_a_schema_only_clone_but_apply_rolls_back(
     make_db, run_cli, tmp_path
 ):
+    # The rehearsal clone has no rows, so SET NOT NULL succeeds there; on live a NULL row makes
+    # it fail, and the whole transaction (with the other statement) must roll back.
     live = make_db(
-        "create table public.t (id int primary key, c text);"
-        "insert into public.t values (1, '42'), (2, 'not a number');"
+        "create table public.t (id int primary key, c int);"
+        "insert into public.t values (1, 1), (2, null);"
     )
-    after = write_dir(tmp_path / "after", "create table public.t (id int primary key, c integer);")
-    out = tmp_path / "plans" / "ti.sql"
+    after = write_dir(
+        tmp_path / "after", "create table public.t (id int primary key, c int not null, d text);"
+    )
+    out = tmp_path / "plans" / "nn.sql"
     run = run_cli(*plan_args(live.url, after, out), cwd=tmp_path)
-    assert run.code == 0, (run.out, run.err)  # the clone has no rows to fail on
+    assert run.code == 0, (run.out, run.err)
     p = planlib.load(out)
-    assert p.verified and '::integer' in p.statements[0]
-    r = run_cli("approve", str(out), "--by", "alice", "--allow-hazard", "all",
-                "--allow-hazard", "DELETES_DATA")
+    assert p.verified and len(p.statements) == 2
+    r = run_cli("approve", str(out), "--by", "alice", "--allow-hazard", "all")
     assert r.code == 0, r.err
     r = run_cli("apply", str(out), "--live", live.url)
     assert r.code == 1, (r.out, r.err)
-    assert "invalid input syntax for type integer" in r.err
+    assert 'column "c" of relation "t" contains null values' in r.err
     assert "rolled back" in r.err
     assert live_fingerprint(live.url) == p.from_fp
-    assert live.query("select c from public.t order by id") == [("42",), ("not a number",)]
+    assert live.query("select id, c from public.t order by id") == [(1, 1), (2, None)]
     assert history(run_cli, live.url) == []
 
 
@@ -571,3 +610,28 @@ def test_hostile_enum_labels_policy_and_role_names(hostile_role, make_db, run_cl
             assert labels == ["plain"]
             assert granted == [(False,)]
             assert policies == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: grants on views are invisible even with --with-privileges (schemainspect's "
+    "privileges query compares grantee with pg_tables.tableowner, which is NULL for a view), "
+    "so a change that drops and recreates a view silently loses its GRANTs and is VERIFIED",
+)
+def test_recreated_view_keeps_its_grants(hostile_role, make_db, run_cli, tmp_path):
+    grant = 'grant select on public.v to "dc_o\'brien";'
+    live = make_db(
+        "create table public.t (id int, a int, b int);"
+        "create view public.v as select id, a, b from public.t;" + grant
+    )
+    after = write_dir(
+        tmp_path / "after",
+        "create table public.t (id int, a int, b int);"
+        "create view public.v as select id, a from public.t;" + grant,
+    )
+    r = run_cli("apply", "--auto", "--allow-hazard", "all", "--with-privileges",
+                "--live", live.url, "--desired", str(after))
+    assert r.code == 0, (r.out, r.err)
+    assert live.query("select has_table_privilege(%s, 'public.v', 'SELECT')", (ROLE,)) == [
+        (True,)
+    ]
