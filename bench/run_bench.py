@@ -83,7 +83,7 @@ def timed(fn: Callable[[], object], runs: int) -> float:
 def cli(args: list[str], env: dict[str, str]) -> tuple[int, int]:
     """Run diffcheck as a child; (exit code, peak RSS of the child in MB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    code = subprocess.call([sys.executable, "-m", "diffcheck.cli", *args], env=env,
+    code = subprocess.call([sys.executable, "-m", "diffcheck", *args], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return code, max(after, before) // 1024

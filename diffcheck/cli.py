@@ -747,7 +747,3 @@ def main(argv: list[str] | None = None) -> int:
 def entry() -> None:
     """The ``diffcheck`` console script."""
     sys.exit(main())
-
-
-if __name__ == "__main__":
-    entry()

@@ -37,7 +37,6 @@ REVERSE_REFUSALS = {
     "partitioned_table__partitioned_to_regular": "plain -> partitioned needs a rebuild",
     "partitioned_table__partition_key_change": "a partition key cannot be altered",
     "partitioned_table__strategy_change": "a partition strategy cannot be altered",
-    "table__column_reorder": "column order changes only by a table rebuild",
     "type_change__bool_to_int": "integer -> boolean is an explicit-only cast",
     "type_change__int_to_text": "text -> integer has no assignment cast (needs USING)",
 }

@@ -9,9 +9,9 @@ cast automatically", hinting at the USING expression a human must choose: the pl
 UNVERIFIED with that error. (Enum rebuilds keep their ``::text::enum`` USING: that cast is
 what the rebuild is.)
 
-Existing columns that change their relative order are refused: only a rebuild of the table
-(new table, data copy, swap) can reorder columns. New columns are appended wherever the
-desired schema lists them, so only the order of columns present on both sides counts.
+Column order is not compared (as in migra): a column added by ALTER TABLE is appended, so a
+migrated table's order legitimately differs from the desired file's, and a reordering of
+existing columns cannot be told apart from that afterwards.
 
 A column whose type and default both change has its old default dropped before the type
 change (the old default may not convert to the new type); the new default is set after it
@@ -20,8 +20,6 @@ change (the old default may not convert to the new type); the new default is set
 from __future__ import annotations
 
 from typing import Any
-
-from .common import refusal
 
 
 def _patch_alter_data_type_clause() -> None:
@@ -39,23 +37,12 @@ _patch_alter_data_type_clause()
 
 
 def statements(a: Any, b: Any) -> list[str]:
-    """Refusals for reordered columns; DROP DEFAULT for columns whose type and default both
-    change."""
+    """DROP DEFAULT for columns whose type and default both change."""
     out: list[str] = []
     for key, tb in b.tables.items():
         ta = a.tables.get(key)
         if ta is None:
             continue
-        kept_a = [n for n in ta.columns if n in tb.columns]
-        kept_b = [n for n in tb.columns if n in ta.columns]
-        if kept_a != kept_b:
-            out.append(
-                refusal(
-                    f"REQUIRES_REBUILD: the columns of {key} change order "
-                    f"({', '.join(kept_a)} -> {', '.join(kept_b)}); only a rebuild of the "
-                    "table (new table, data copy, swap) can reorder columns"
-                )
-            )
         for name, cb in tb.columns.items():
             ca = ta.columns.get(name)
             if ca is None or ca.is_generated or cb.is_generated or ca.is_enum or cb.is_enum:

@@ -19,7 +19,7 @@ ESC = "\x1b["
 def _diffcheck(args: list[str], env: dict[str, str], tty: bool) -> tuple[int, str, str]:
     base = dict(os.environ, **env)
     base.pop("DIFFCHECK_LIVE_URL", None)
-    cmd = [sys.executable, "-m", "diffcheck.cli", *args]
+    cmd = [sys.executable, "-m", "diffcheck", *args]
     if not tty:
         proc = subprocess.run(cmd, env=base, capture_output=True, text=True, cwd=ROOT)
         return proc.returncode, proc.stdout, proc.stderr
@@ -66,7 +66,7 @@ def test_progress_on_stderr_results_on_stdout(make_db, tmp_path: Path) -> None: 
     code, out, err = _diffcheck(
         ["check", "--live", live.url, "--desired", str(desired), "--no-cache", "--verbose"],
         {}, tty=False)
-    assert code == 2
+    assert code == 2, err
     assert "diffcheck: building scratch" in err and "inspecting" in err
     assert "diffcheck:" not in out
     code, out, err = _diffcheck(

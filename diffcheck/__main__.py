@@ -1,0 +1,5 @@
+"""``python -m diffcheck``: the same as the ``diffcheck`` console script."""
+
+from diffcheck.cli import entry
+
+entry()
