@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Test workers: each starts its own throwaway PostgreSQL cluster (or shares DIFFCHECK_TEST_DSN).
+JOBS ?= 2
 
 .PHONY: install test test-fast lint fmt typecheck demo bench clean
 
@@ -16,10 +18,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: install
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) --durations=15 $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/pytest -q -p no:cacheprovider -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(JOBS) -m "not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check diffcheck tests bench demo
