@@ -727,8 +727,17 @@ _register_plugins()
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code when called from Python."""
+    previous = signal.getsignal(signal.SIGTERM)
     _install_signal_handlers()
     _quiet_third_party_warnings()
+    try:
+        return _main(argv)
+    finally:
+        # Called in-process (tests, the pytest plugin), leave the host's handler as it was.
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="diffcheck", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -134,8 +134,17 @@ def apply_filters(inspector: Any, filters: Filters) -> None:
                 setattr(sel, attr, [d for d in deps if d in selectables])
 
 
-def inspect(conn: Connection, label: str, filters: Filters) -> Inspection:
-    """Inspect the database behind ``conn`` inside a read-only transaction (rolled back)."""
+def inspect(
+    conn: Connection, label: str, filters: Filters, lock_timeout: float | None = None
+) -> Inspection:
+    """Inspect the database behind ``conn`` inside a read-only transaction (rolled back).
+
+    Inspection takes ACCESS SHARE locks (pg_get_indexdef and friends), so a table held in
+    ACCESS EXCLUSIVE elsewhere would block it forever; ``lock_timeout`` (seconds) bounds
+    that wait and turns it into a LockError the caller may retry."""
+    import psycopg2.errors
+
+    from .errors import LockError
     from .pg import server_major
 
     old_autocommit = conn.autocommit
@@ -143,7 +152,14 @@ def inspect(conn: Connection, label: str, filters: Filters) -> Inspection:
     try:
         with conn.cursor() as cur:
             cur.execute("set transaction read only")
-            inspector = _inspect_cursor(cur, filters)
+            if lock_timeout is not None:
+                cur.execute(f"set local lock_timeout = {int(max(lock_timeout, 0.001) * 1000)}")
+            try:
+                inspector = _inspect_cursor(cur, filters)
+            except psycopg2.errors.LockNotAvailable as exc:
+                raise LockError(
+                    f"inspecting {label}: {exc.diag.message_primary or 'lock timeout'}"
+                ) from None
     finally:
         conn.rollback()
         conn.autocommit = old_autocommit

@@ -653,7 +653,7 @@ def altered_columns(statements: list[str]) -> set[str]:
     out: set[str] = set()
     for s in statements:
         node = parse_one(s).stmt
-        if not isinstance(node, ast.AlterTableStmt):
+        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
             continue
         schema = node.relation.schemaname or "public"
         for cmd in node.cmds or ():

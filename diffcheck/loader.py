@@ -54,12 +54,12 @@ def _blank_meta_commands(text: str, path: str) -> str:
     a statement is refused."""
     candidates: list[tuple[int, int]] = []
     pos = 0
-    for line in text.splitlines(keepends=True):
-        stripped = line.lstrip()
+    for raw_line in text.splitlines(keepends=True):
+        stripped = raw_line.lstrip()
         if stripped.startswith("\\"):
-            start = pos + len(line) - len(stripped)
-            candidates.append((start, pos + len(line.rstrip("\r\n"))))
-        pos += len(line)
+            start = pos + len(raw_line) - len(stripped)
+            candidates.append((start, pos + len(raw_line.rstrip("\r\n"))))
+        pos += len(raw_line)
     blanked = text
     for start, end in candidates:
         blanked = blanked[:start] + " " * (end - start) + blanked[end:]

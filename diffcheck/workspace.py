@@ -16,7 +16,7 @@ from types import TracebackType
 from . import dsn as dsnlib
 from . import engine, normalize, pg
 from .config import Settings
-from .errors import ConfigError
+from .errors import ConfigError, LockError
 from .scratch import ScratchDB, ScratchServer, server_for
 from .sources import DatabaseSource, Source
 
@@ -153,8 +153,29 @@ class Workspace:
     def inspect(self, side: Side) -> engine.Inspection:
         """Inspect one side read-only."""
         self.progress(f"inspecting {side.label}")
-        with pg.connection(side.url, autocommit=True, role=side.label) as conn:
-            return engine.inspect(conn, side.label, self.filters)
+        if side.scratch:
+            with pg.connection(side.url, autocommit=True, role=side.label) as conn:
+                return engine.inspect(conn, side.label, self.filters)
+        # A database diffcheck does not own may have tables locked by others: bounded waits,
+        # retried with backoff like apply's transaction, then a clean LockError.
+        backoff = 1.0
+        attempts = self.settings.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                with pg.connection(side.url, autocommit=True, role=side.label) as conn:
+                    return engine.inspect(conn, side.label, self.filters,
+                                          lock_timeout=self.settings.lock_timeout)
+            except LockError as exc:
+                if attempt == attempts:
+                    raise LockError(
+                        f"gave up after {attempts} attempt(s): {exc.message}",
+                        hint="another session holds a lock; retry later or raise "
+                        "--lock-timeout/--retries",
+                    ) from None
+                self.progress(f"attempt {attempt}: {exc.message}; retrying in {backoff:.0f}s")
+                time.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+        raise AssertionError("unreachable")
 
     def inspect_pair(self, a: Side, b: Side) -> tuple[engine.Inspection, engine.Inspection]:
         """Inspect two sides concurrently: inspection is mostly waiting on the servers."""

@@ -52,9 +52,7 @@ def _facts_version(inspector: Any) -> Any:
 def statements(a: Any, b: Any) -> list[str]:
     """SQL turning ``a``'s blind-spot facts into ``b``'s, to run after migra's statements."""
     stale = [
-        label
-        for label, side in (("from", a), ("to", b))
-        if _facts_version(side) != FACTS_VERSION
+        label for label, side in (("from", a), ("to", b)) if _facts_version(side) != FACTS_VERSION
     ]
     if stale:
         # Comparing against missing facts would report differences as in sync.

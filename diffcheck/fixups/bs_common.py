@@ -143,9 +143,7 @@ class Touched:
         if cb is None:
             return False
         return (
-            ca is None
-            or ca.is_generated != cb.is_generated
-            or ca.is_inherited != cb.is_inherited
+            ca is None or ca.is_generated != cb.is_generated or ca.is_inherited != cb.is_inherited
         )
 
     def sequence(self, schema: str, name: str) -> bool:
@@ -195,4 +193,3 @@ class Touched:
     def schema(self, name: str) -> bool:
         """A schema."""
         return name in self.b.schemas and name not in self.a.schemas
-

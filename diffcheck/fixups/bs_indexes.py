@@ -135,13 +135,27 @@ def _depth(parent: tuple[str, str], child_of: dict[tuple[str, str], tuple[str, s
     return depth
 
 
-def _attachment_statements(a: Any, b: Any, fa: dict[str, Any], fb: dict[str, Any]) -> tuple[
-    list[str], set[tuple[str, str]]
-]:
+def _dropped_with_parent(
+    att_a: dict[Any, tuple[str, str]], touched: Touched
+) -> set[tuple[str, str]]:
+    """Live's attached indexes that go away because migra re-creates an ancestor index."""
+    gone = {key[:2] for key in att_a if touched.index(*key[:2])}
+    gone |= {child for key, child in att_a.items() if touched.relation(*key[2:])}
+    while True:
+        more = {child for key, child in att_a.items() if key[:2] in gone} - gone
+        if not more:
+            return gone
+        gone |= more
+
+
+def _attachment_statements(
+    b: Any, fa: dict[str, Any], fb: dict[str, Any], touched: Touched
+) -> tuple[list[str], set[tuple[str, str]]]:
     """Statements for attachments, and the partitioned indexes they complete."""
     att_a: dict[Any, tuple[str, str]] = fa.get("index_attachments", {})
     att_b: dict[Any, tuple[str, str]] = fb.get("index_attachments", {})
     idx_b: dict[Any, Index] = fb.get("indexes", {})
+    gone = _dropped_with_parent(att_a, touched)
     renames, creates, attaches, refusals = [], [], [], []
     # Partitioned indexes whose state these statements settle (or refuse to).
     completed: set[tuple[str, str]] = set()
@@ -150,11 +164,9 @@ def _attachment_statements(a: Any, b: Any, fa: dict[str, Any], fb: dict[str, Any
         ps, pn, _ts, _tn = key
         cs, cn = att_b[key]
         have = att_a.get(key)
-        if have is not None:
+        if have is not None and have not in gone:
             if have != (cs, cn):
-                renames.append(
-                    f"alter index {qname(*have)} rename to {quote_ident(cn)};"
-                )
+                renames.append(f"alter index {qname(*have)} rename to {quote_ident(cn)};")
             continue
         child = idx_b.get((cs, cn))
         if child is not None:
@@ -163,7 +175,7 @@ def _attachment_statements(a: Any, b: Any, fa: dict[str, Any], fb: dict[str, Any
         attaches.append(f"alter index {qname(ps, pn)} attach partition {qname(cs, cn)};")
         completed.add((ps, pn))
     for key, (cs, cn) in sorted(att_a.items()):
-        if key in att_b:
+        if key in att_b or (cs, cn) in gone:
             continue
         ps, pn, ts, tn = key
         parent = idx_b.get((ps, pn))
@@ -179,8 +191,9 @@ def _attachment_statements(a: Any, b: Any, fa: dict[str, Any], fb: dict[str, Any
                 "live but not in the desired schema; PostgreSQL cannot detach it"
             )
         )
-    # Creates first (parents before children), then attaches from the leaves up, so each
-    # partitioned index is complete (and valid) when it is attached to its own parent.
+    # Creates first (each builds on its own table only: ON ONLY does not cascade), then
+    # attaches from the leaves up, so each partitioned index is complete (and valid) when it
+    # is attached to its own parent.
     return renames + creates + attaches + refusals, completed
 
 
@@ -208,5 +221,5 @@ def statements(a: Any, b: Any, touched: Touched) -> list[str]:
     """Index option, validity and attachment statements."""
     fa, fb = a.diffcheck_facts, b.diffcheck_facts
     out = _index_statements(fa.get("indexes", {}), fb.get("indexes", {}), touched)
-    attach, completed = _attachment_statements(a, b, fa, fb)
+    attach, completed = _attachment_statements(b, fa, fb, touched)
     return out + attach + _validity_statements(fa, fb, touched, completed)

@@ -90,7 +90,8 @@ def _unwanted(a: Any, b: Any) -> tuple[set[str], dict[str, str]]:
 def fix(statements: list[str], a: Any, b: Any) -> list[str]:
     """migra's statements with the corrections above applied."""
     remove, replace = _unwanted(a, b)
-    first, out = [], []
+    first: list[str] = []
+    out: list[str] = []
     for s in statements:
         text = s.strip()
         if text in remove:

@@ -78,8 +78,9 @@ def _with(definition: str, pattern: str, replacement: str) -> str:
     return re.sub(pattern, replacement, definition.strip().rstrip(";"), count=1, flags=re.I) + ";"
 
 
-def _statistics_statements(a: dict[Any, Statistics], b: dict[Any, Statistics],
-                           touched: Touched) -> list[str]:
+def _statistics_statements(
+    a: dict[Any, Statistics], b: dict[Any, Statistics], touched: Touched
+) -> list[str]:
     out = []
     for (schema, name), sb in sorted(b.items()):
         sa = a.get((schema, name))
@@ -96,13 +97,14 @@ def _statistics_statements(a: dict[Any, Statistics], b: dict[Any, Statistics],
                 out.append(f"alter statistics {target} set statistics {sb.target};")
         elif sa.target != sb.target:
             out.append(f"alter statistics {target} set statistics {sb.target};")
-    for (schema, name) in sorted(set(a) - set(b)):
+    for schema, name in sorted(set(a) - set(b)):
         out.append(f"drop statistics if exists {qname(schema, name)};")
     return out
 
 
-def _rule_statements(a: dict[Any, Rule], b: dict[Any, Rule], touched: Touched,
-                     b_relations: Any) -> list[str]:
+def _rule_statements(
+    a: dict[Any, Rule], b: dict[Any, Rule], touched: Touched, b_relations: Any
+) -> list[str]:
     out = []
     for (schema, table, name), rb in sorted(b.items()):
         ra = a.get((schema, table, name))

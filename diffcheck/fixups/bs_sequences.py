@@ -187,8 +187,9 @@ def identity_sequence_name(table: str, column: str, taken: set[str]) -> str:
         label = f"seq{n}"
 
 
-def _identity_statements(a_facts: dict[str, Any], b_facts: dict[str, Any], touched: Touched,
-                         a: Any) -> list[str]:
+def _identity_statements(
+    a_facts: dict[str, Any], b_facts: dict[str, Any], touched: Touched, a: Any
+) -> list[str]:
     out = []
     ai: dict[Any, Identity] = a_facts.get("identities", {})
     bi: dict[Any, Identity] = b_facts.get("identities", {})

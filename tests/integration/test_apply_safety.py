@@ -556,13 +556,6 @@ def test_lock_timeout_retries_then_succeeds_or_gives_up_cleanly(std, make_db, ru
     assert len(history(run_cli, live.url)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: apply inspects live (schemainspect's index query calls pg_get_expr/"
-    "pg_get_indexdef, which take ACCESS SHARE on each table) with no lock_timeout, so an "
-    "ACCESS EXCLUSIVE lock held elsewhere makes apply hang indefinitely before its "
-    "transaction: --lock-timeout/--retries never apply",
-)
 def test_access_exclusive_lock_never_makes_apply_hang(std, make_db, run_cli, tmp_path):
     path = std.copy(tmp_path)
     approve(run_cli, path)

@@ -360,6 +360,11 @@ VARIANTS = [
         shows='rename to "m1_custom"',
     ),
     Pair(
+        "index-parent-changed-children-rebuilt",
+        PART + "create index m_i on m (id); alter index m1_id_idx rename to m1_c;",
+        PART + "create index m_i on m (id, d); alter index m1_id_d_idx rename to m1_c;",
+    ),
+    Pair(
         "index-attach-multi-level",
         "create table m (id int, d date, k int) partition by range (d);"
         " create table m1 partition of m for values from ('2023-01-01') to ('2024-01-01')"

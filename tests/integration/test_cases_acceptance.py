@@ -41,6 +41,8 @@ def _shard(cases: list[Case]) -> list[Case]:
 
 
 ALL_CASES = list_cases()
+# Read now: the run_cli fixture removes DIFFCHECK_* variables while a test runs.
+OUTCOMES_SINK = os.environ.get("DIFFCHECK_CASES_OUTCOMES")
 CASES = _shard(ALL_CASES)
 MODES = ("forward", "reverse")
 REPORT = CASES_DIR / "REPORT.md"
@@ -128,7 +130,7 @@ class _Recorder:
     def done(self, status: str, detail: str = "") -> None:
         o = Outcome(self.case, self.mode, status, detail, time.monotonic() - self.started)
         _outcomes[(self.case.name, self.mode)] = o
-        sink = os.environ.get("DIFFCHECK_CASES_OUTCOMES")
+        sink = OUTCOMES_SINK
         if sink:  # written at once, so an interrupted run still leaves its outcomes
             row = {"case": o.case.name, "mode": o.mode, "status": o.status}
             with open(sink, "a") as f:
