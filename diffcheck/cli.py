@@ -162,9 +162,15 @@ def _run(ctx: click.Context, fn: Callable[[], int]) -> None:
 
 
 def mask_message(message: str) -> str:
-    """Mask any URL-looking word in a message (defence in depth; errors already mask)."""
-    words = message.split(" ")
-    return " ".join(mask(w) if "://" in w else w for w in words)
+    """Mask any password-bearing URL in a message (defence in depth; errors already mask).
+    Trailing punctuation stays outside the URL so it is never re-encoded into a query."""
+    out = []
+    for word in message.split(" "):
+        core = word.rstrip(":,;.)")
+        if "://" in core and "@" in core and ":***@" not in core:
+            word = mask(core) + word[len(core):]
+        out.append(word)
+    return " ".join(out)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -738,6 +744,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    try:
+        return _dispatch(argv)
+    except DiffcheckError as exc:  # raised while building settings, before a command body
+        click.echo(f"error: {mask_message(str(exc))}", err=True)
+        return exc.exit_code
+
+
+def _dispatch(argv: list[str] | None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="diffcheck", standalone_mode=False)
     except click.exceptions.Exit as exc:

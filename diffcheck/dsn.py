@@ -41,7 +41,7 @@ def normalize(dsn: str) -> str:
 def _keywords(dsn: str) -> dict[str, str]:
     try:
         return dict(psycopg2.extensions.parse_dsn(normalize(dsn)))
-    except psycopg2.ProgrammingError as exc:
+    except (psycopg2.ProgrammingError, ValueError) as exc:
         raise ConfigError(f"bad database URL: {mask(dsn)}") from exc
 
 
@@ -55,7 +55,10 @@ def with_dbname(dsn: str, name: str) -> str:
     """The same server and credentials, another database."""
     dsn = normalize(dsn)
     if "://" in dsn:
-        parts = urlsplit(dsn)
+        try:
+            parts = urlsplit(dsn)
+        except ValueError as exc:
+            raise ConfigError(f"bad database URL: {mask(dsn)} ({exc})") from None
         query = [(k, v) for k, v in parse_qsl(parts.query) if k != "dbname"]
         return urlunsplit(
             (parts.scheme, parts.netloc, "/" + quote(name, safe=""), urlencode(query), "")

@@ -70,7 +70,8 @@ where c.relkind in ('r', 'p', 'm', 'v') and {user_schema()}
 
 _COLUMNS = """
 select n.nspname as schema, c.relname as table_name, a.attname as column_name,
-    a.attstorage as storage, ty.typstorage as default_storage, a.attstattarget as statistics,
+    a.attstorage as storage, ty.typstorage as default_storage,
+    coalesce(a.attstattarget, -1) as statistics,
     {compression} as compression, a.attoptions as options,
     case when a.attcollation <> ty.typcollation
          then quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end as collation,

@@ -95,12 +95,6 @@ def test_exit_2_statements_apply_and_converge(run_cli, live_from_schema):
     assert again.code == 0, again.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fixups/columns.py accepts appending a column the desired schema lists mid-table, "
-    "then refuses (REQUIRES_REBUILD) the column order that append produced: applying check's "
-    "own SQL never converges",
-)
 def test_exit_2_middle_column_statements_apply_and_converge(run_cli, live_from_schema):
     live_from_schema.execute("alter table prop_trading_model.positions drop column realized_pnl")
     run = run_cli("check", "--live", live_from_schema.url, "--desired", str(SCHEMA))
@@ -183,14 +177,7 @@ def test_error_connection_refused(run_cli):
         "not a url at all",
         "postgresql://u:pw2Secret@127.0.0.1:notaport/db",
         "postgresql://u:pw3Secret@127.0.0.1:99999/db",
-        pytest.param(
-            "postgresql://u:pw4Secret@[::1/db",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: dsn.with_dbname calls urlsplit unguarded; ValueError 'Invalid IPv6 "
-                "URL' escapes as 'error: internal error' instead of a bad-URL ConfigError",
-            ),
-        ),
+        "postgresql://u:pw4Secret@[::1/db",
     ],
     ids=["wrong-scheme", "garbage", "port-not-a-number", "port-out-of-range", "broken-ipv6"],
 )
@@ -201,11 +188,6 @@ def test_error_bad_url(run_cli, url):
     assert "internal error" not in line, line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli.mask_message re-masks an already masked URL together with the ':' that "
-    "follows it, url-encoding it into the query ('sslmode=bogus%3A')",
-)
 def test_error_message_keeps_url_query_intact(run_cli):
     url = "postgresql://u:pw5Secret@127.0.0.1:5432/db?sslmode=bogus"
     run = run_cli("check", "--live", url, "--desired", str(SCHEMA))
@@ -318,11 +300,6 @@ def test_version_mismatch_with_embedded_scratch_is_refused(run_cli, make_db, emb
     assert "18" in errors[0] and str(embedded_mismatch) in errors[0], errors[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fixups/bs_relations.py reads pg_attribute.attstattarget raw: NULL on PG17+ "
-    "vs -1 before, so a 15-vs-18 compare emits 'set statistics None' and fails to parse",
-)
 def test_version_mismatch_allowed_runs(run_cli, make_db, embedded_mismatch):
     live = make_db(schema_files(SCHEMA))
     allowed = run_cli(

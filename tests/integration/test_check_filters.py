@@ -222,14 +222,8 @@ def test_pyproject_without_config_in_cwd_compares_everything(run_cli, project, t
     assert "tmp_import" in run.out
 
 
-SETTINGS_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cli.check builds Settings (config.build) before _run(), so a ConfigError from "
-    "pyproject/env escapes main() as an exception (a traceback) instead of one 'error:' line",
-)
 
 
-@SETTINGS_BUG
 def test_pyproject_unknown_key_is_an_error(run_cli, project):
     proj, live = project
     (proj / "pyproject.toml").write_text(
@@ -242,7 +236,6 @@ def test_pyproject_unknown_key_is_an_error(run_cli, project):
     assert "exclud" in lines[0]
 
 
-@SETTINGS_BUG
 def test_invalid_environment_value_is_an_error(run_cli, project):
     proj, live = project
     run = run_cli("check", "--live", live.url, cwd=proj, env={"DIFFCHECK_FORMAT": "yaml"})

@@ -9,7 +9,10 @@ from diffcheck.loader import line_col, split
 
 
 def test_split_keeps_offsets_and_bodies() -> None:
-    text = "create table a(x int);\n\ncreate function f() returns int language sql as $$ select 1; $$;\n"
+    text = (
+        "create table a(x int);\n\n"
+        "create function f() returns int language sql as $$ select 1; $$;\n"
+    )
     _, stmts = split(text, "f.sql")
     assert len(stmts) == 2
     assert text[stmts[1].offset:].startswith("create function")
