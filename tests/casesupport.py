@@ -173,6 +173,16 @@ def _sort_columns(stmt: Any) -> None:
     stmt.tableElts = tuple(columns + others)
 
 
+def _sort_storage_options(stmt: Any) -> None:
+    """Sort WITH (...) storage parameters: their order in pg_class.reloptions is the order
+    they were set in, which carries no meaning."""
+    if isinstance(stmt, ast.CreateStmt | ast.IndexStmt | ast.CreateTableAsStmt):
+        holder = stmt.into if isinstance(stmt, ast.CreateTableAsStmt) else stmt
+        opts = getattr(holder, "options", None)
+        if opts:
+            holder.options = tuple(sorted(opts, key=lambda d: RawStream()(d)))
+
+
 def normalized_statements(script: str) -> list[str]:
     """A pg_dump script's statements, without session settings and diffcheck's own objects,
     each re-rendered from its AST (CREATE TABLE with columns sorted), sorted."""
@@ -182,6 +192,7 @@ def normalized_statements(script: str) -> list[str]:
         if _is_session_setting(stmt) or _is_internal(stmt):
             continue
         _sort_columns(stmt)
+        _sort_storage_options(stmt)
         out.append(RawStream()(stmt))
     return sorted(out)
 

@@ -137,8 +137,37 @@ class _Recorder:
                 f.write(json.dumps(row | {"detail": o.detail, "seconds": o.seconds}) + "\n")
 
 
+# Known failures, each asserted to still fail (strict), with the reason. Measured on this
+# session's full run; remove an entry when its fix lands.
+_VARCHAR_IN = (
+    "cosmetic: the check converges (diffcheck check exits 0, by round-trip fixpoint), but "
+    "PostgreSQL deparses a re-created varchar IN (...) check as ARRAY[(x::varchar)::text...] "
+    "while the freshly built target keeps (ARRAY[x::varchar...])::text[]; pg_dump text differs"
+)
+KNOWN_FAILURES = {
+    "check_constraint__varchar_in_list_add-forward": _VARCHAR_IN,
+    "check_constraint__varchar_in_list_change-forward": _VARCHAR_IN,
+    "check_constraint__varchar_in_list_change-reverse": _VARCHAR_IN,
+    "function__default_argument_change-forward": (
+        "BUG: migra/schemainspect compare functions without argument defaults; a changed "
+        "DEFAULT of a function argument is neither migrated nor reported"
+    ),
+    "function__default_argument_change-reverse": (
+        "BUG: migra/schemainspect compare functions without argument defaults"
+    ),
+}
+
+
 def _params() -> list[object]:
-    return [pytest.param(case, mode, id=f"{case.name}-{mode}") for case in CASES for mode in MODES]
+    out = []
+    for case in CASES:
+        for mode in MODES:
+            ident = f"{case.name}-{mode}"
+            marks = []
+            if ident in KNOWN_FAILURES:
+                marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[ident]))
+            out.append(pytest.param(case, mode, id=ident, marks=marks))
+    return out
 
 
 @pytest.mark.parametrize(("case", "mode"), _params())
