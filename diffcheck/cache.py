@@ -33,8 +33,11 @@ def cache_dir(configured: str | None, project_dir: str) -> Path:
 
 def key(content_key: str, major: int, filters: engine.Filters, privileges: bool) -> str:
     """The cache key of a desired inspection."""
+    from .fixups import blindspots
+
     parts = {
         "format": FORMAT,
+        "facts": getattr(blindspots, "FACTS_VERSION", 0),
         "content": content_key,
         "major": major,
         "versions": engine.versions(),

@@ -132,6 +132,14 @@ class ScratchServer:
                     created = dt.datetime.fromisoformat(comment[len(COMMENT_PREFIX) :])
                 except ValueError:
                     created = None
+            if created is None:
+                # A process killed between CREATE DATABASE and COMMENT leaves no comment;
+                # the name carries the creation time too.
+                stamp = name[len(PREFIX) : len(PREFIX) + 14]
+                try:
+                    created = dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+                except ValueError:
+                    created = None
             out.append((name, created))
         return out
 

@@ -21,6 +21,9 @@ def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
 
 def postprocess(statements: list[str], a: Any, b: Any) -> list[str]:
     """Correct migra's statements turning inspector ``a`` into ``b``."""
+    # migra statements that are wrong for blind-spot facts (NOT VALID, CLUSTER ON, index
+    # attachment, identity -> serial) are corrected before anything is reordered.
+    statements = blindspots.fix_migra(statements, a, b)
     statements = partitions.fix(statements, a, b)
     statements = statements + blindspots.statements(a, b)
     return ordering.fix(statements, a, b)
