@@ -155,6 +155,10 @@ KNOWN_FAILURES = {
     "function__default_argument_change-reverse": (
         "BUG: migra/schemainspect compare functions without argument defaults"
     ),
+    "quoting__hostile_role_names-forward": (
+        "BUG: a policy whose roles need quoting (dc_o'brien, \"dc_read only\") never compares "
+        "equal after apply: check keeps emitting drop/create policy (it does report it)"
+    ),
 }
 
 
