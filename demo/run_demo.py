@@ -41,8 +41,8 @@ def run(args: list[str], env: dict[str, str], expect: int) -> None:
 
 def main() -> None:
     """Run the demo."""
-    from diffcheck.scratch import embedded_url
     from diffcheck import dsn
+    from diffcheck.scratch import embedded_url
 
     banner("starting an embedded PostgreSQL")
     shutil.rmtree(PLANS, ignore_errors=True)

@@ -116,8 +116,13 @@ def common_options(f: F) -> F:
             help="Allow scratch and live servers of different major versions.",
         ),
         click.option("--with-privileges", is_flag=True, default=None, help="Also compare GRANTs."),
-        click.option("--no-cache", "no_cache", is_flag=True, default=False,
-                     help="Neither use nor write the cache of inspected desired schemas."),
+        click.option(
+            "--no-cache",
+            "no_cache",
+            is_flag=True,
+            default=False,
+            help="Neither use nor write the cache of inspected desired schemas.",
+        ),
         click.option("--quiet", "-q", is_flag=True, default=None, help="Less output."),
         click.option("--verbose", "-v", is_flag=True, default=None, help="Progress on stderr."),
         click.option("--color/--no-color", default=None, help="Force or disable colour."),
@@ -168,7 +173,7 @@ def mask_message(message: str) -> str:
     for word in message.split(" "):
         core = word.rstrip(":,;.)")
         if "://" in core and "@" in core and ":***@" not in core:
-            word = mask(core) + word[len(core):]
+            word = mask(core) + word[len(core) :]
         out.append(word)
     return " ".join(out)
 
@@ -264,8 +269,10 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
             nl=False,
         )
     elif fmt == "github":
-        click.echo(render.github_text(result.statements, result.hazards,
-                                      _provenance(settings, result)), nl=False)
+        click.echo(
+            render.github_text(result.statements, result.hazards, _provenance(settings, result)),
+            nl=False,
+        )
     else:
         text = render.sql_text(result.statements, result.hazards)
         if _color(settings):
@@ -291,16 +298,31 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
     default=None,
     help="Output format (default sql).",
 )
-@click.option("--targets", type=click.Path(dir_okay=False), default=None,
-              help="Check every database URL in this file (one per line) instead of --live.")
-@click.option("-j", "--jobs", type=int, default=4, show_default=True,
-              help="With --targets: databases checked in parallel.")
-@click.option("--models", default=None, metavar="pkg.module:Base",
-              help="Also check SQLAlchemy models: reports schema/ vs live, schema/ vs models "
-              "and models vs live separately.")
+@click.option(
+    "--targets",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Check every database URL in this file (one per line) instead of --live.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=4,
+    show_default=True,
+    help="With --targets: databases checked in parallel.",
+)
+@click.option(
+    "--models",
+    default=None,
+    metavar="pkg.module:Base",
+    help="Also check SQLAlchemy models: reports schema/ vs live, schema/ vs models "
+    "and models vs live separately.",
+)
 @click.pass_context
-def check(ctx: click.Context, targets: str | None, jobs: int, models: str | None,
-          **flags: Any) -> None:
+def check(
+    ctx: click.Context, targets: str | None, jobs: int, models: str | None, **flags: Any
+) -> None:
     """Exit 0 when live matches the desired schema, 2 when it does not.
 
     \b
@@ -328,11 +350,22 @@ def _three_way(settings: configlib.Settings, models: str) -> int:
     if settings.format == "json":
         import json
 
-        click.echo(json.dumps({
-            "in_sync": all(p.result.in_sync for p in pairs),
-            "pairs": [{"pair": p.name, "in_sync": p.result.in_sync,
-                       "statements": p.result.statements} for p in pairs],
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "in_sync": all(p.result.in_sync for p in pairs),
+                    "pairs": [
+                        {
+                            "pair": p.name,
+                            "in_sync": p.result.in_sync,
+                            "statements": p.result.statements,
+                        }
+                        for p in pairs
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for p in pairs:
             if p.result.in_sync:
@@ -355,12 +388,16 @@ def _fleet(settings: configlib.Settings, targets_file: str, jobs: int) -> int:
         click.echo(f"{'target':<{width}}  {'status':<9} {'stmts':>5}  time")
         for r in results:
             status = "error" if r.error else ("in sync" if r.in_sync else "differs")
-            click.echo(f"{r.target:<{width}}  {status:<9} {r.statement_count:>5}  "
-                       f"{r.elapsed:.2f}s" + (f"  {r.error}" if r.error else ""))
+            click.echo(
+                f"{r.target:<{width}}  {status:<9} {r.statement_count:>5}  "
+                f"{r.elapsed:.2f}s" + (f"  {r.error}" if r.error else "")
+            )
         n_diff = sum(1 for r in results if not r.in_sync and not r.error)
         n_err = sum(1 for r in results if r.error)
-        click.echo(f"{len(results)} target(s): {len(results) - n_diff - n_err} in sync, "
-                   f"{n_diff} differ, {n_err} error(s)")
+        click.echo(
+            f"{len(results)} target(s): {len(results) - n_diff - n_err} in sync, "
+            f"{n_diff} differ, {n_err} error(s)"
+        )
     if any(r.error for r in results):
         return EXIT_ERROR
     return EXIT_OK if all(r.in_sync for r in results) else EXIT_DIFFERS

@@ -192,8 +192,7 @@ def check_fleet(
                     )
                 stmts = ws.diff_inspections(ilive, idesired, context=desired_side)
                 if stmts and desired_side is None:
-                    return TargetResult(label, False, len(stmts), time.monotonic() - t0,
-                                        None)
+                    return TargetResult(label, False, len(stmts), time.monotonic() - t0, None)
                 return TargetResult(label, not stmts, len(stmts), time.monotonic() - t0)
             except DiffcheckError as exc:
                 return TargetResult(label, False, 0, time.monotonic() - t0, str(exc))
@@ -239,18 +238,44 @@ def check_models(
         imodels = ws.inspect(models_side)
         # Normalization adjusts the 'from' inspection, so each pair gets its own 'from'.
         pairs = [
-            (f"{schema_src.label} vs live", ilive, ischema, schema_side, live.label,
-             schema_src.label),
-            (f"{schema_src.label} vs {spec}", imodels, ischema, schema_side, spec,
-             schema_src.label),
-            (f"{spec} vs live", ws.inspect(live), ws.inspect(models_side), models_side,
-             live.label, spec),
+            (
+                f"{schema_src.label} vs live",
+                ilive,
+                ischema,
+                schema_side,
+                live.label,
+                schema_src.label,
+            ),
+            (
+                f"{schema_src.label} vs {spec}",
+                imodels,
+                ischema,
+                schema_side,
+                spec,
+                schema_src.label,
+            ),
+            (
+                f"{spec} vs live",
+                ws.inspect(live),
+                ws.inspect(models_side),
+                models_side,
+                live.label,
+                spec,
+            ),
         ]
         out = []
         for name, a, b, context, src_label, dst_label in pairs:
             statements = ws.diff_inspections(a, b, context=context)
-            out.append(PairResult(name, DiffResult(
-                source=src_label, target=dst_label, statements=statements,
-                hazards=classify_plan(statements) if statements else [],
-                elapsed=time.monotonic() - started)))
+            out.append(
+                PairResult(
+                    name,
+                    DiffResult(
+                        source=src_label,
+                        target=dst_label,
+                        statements=statements,
+                        hazards=classify_plan(statements) if statements else [],
+                        elapsed=time.monotonic() - started,
+                    ),
+                )
+            )
     return out

@@ -21,7 +21,7 @@ from migra import Migration
 from pglast.parser import ParseError
 from schemainspect import get_inspector
 
-from . import __version__, catalog, fixups
+from . import __version__, catalog, fixups, stable
 from .errors import UnsafeSQL
 from .pg import Connection
 
@@ -167,7 +167,7 @@ def inspect(
 
 
 def column_types(inspection: Inspection) -> dict[str, str]:
-    """"schema.table.column" -> current type as SQL, for hazard classification."""
+    """ "schema.table.column" -> current type as SQL, for hazard classification."""
     out: dict[str, str] = {}
     for table in inspection.inspector.tables.values():
         for name, col in table.columns.items():
@@ -190,6 +190,12 @@ def _inspect_cursor(cur: Any, filters: Filters) -> Any:
     # or dropping them one by one fails, so they are not compared at all.
     catalog.drop_inherited(inspector, catalog.inherited(cur))
     apply_filters(inspector, filters)
+    # A policy's roles are a set, but schemainspect lists them in catalog scan order, which
+    # differs between a database built from scratch and one migrated: sorted, the same
+    # policy compares equal instead of being dropped and re-created on every run.
+    for policy in inspector.rlspolicies.values():
+        if isinstance(policy.roles, list):
+            policy.roles = sorted(policy.roles)
     # Facts schemainspect does not read (identity, sequence options, reloptions, comments,
     # replica identity, RLS force, ...), compared by diffcheck itself.
     inspector.diffcheck_facts = fixups.read_facts(cur, filters)
@@ -348,5 +354,7 @@ def split_checked(statements: Iterable[str]) -> list[str]:
             length = stmt.stmt_len or (len(chunk) - start)
             text = chunk[start : start + length].strip()
             if text:
-                out.append(text + ";")
+                # Created from PostgreSQL's deparse: protected so that re-parsing it gives
+                # the desired tree back (see diffcheck.stable).
+                out.append(stable.protect(text) + ";")
     return out

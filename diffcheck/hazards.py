@@ -648,7 +648,7 @@ def describe_size(stats: TableStats) -> str:
 
 
 def altered_columns(statements: list[str]) -> set[str]:
-    """"schema.table.column" of every column whose type the statements change: the columns
+    """ "schema.table.column" of every column whose type the statements change: the columns
     whose current types a plan must record to tell widening from narrowing."""
     out: set[str] = set()
     for s in statements:

@@ -74,20 +74,23 @@ def _blank_meta_commands(text: str, path: str) -> str:
         if any(t.start <= start <= t.end for t in tokens):
             out = out[:start] + text[start:end] + out[end:]  # inside a string or body
             continue
-        before = [t for t in tokens if t.end < start and t.name not in ("SQL_COMMENT",
-                                                                           "C_COMMENT")]
+        before = [t for t in tokens if t.end < start and t.name not in ("SQL_COMMENT", "C_COMMENT")]
         words = text[start + 1 : end].split()
         command = words[0] if words else ""
         line, col = line_col(text, start)
         if before and before[-1].name != "ASCII_59":
             raise SchemaLoadError(
                 f"psql meta-command \\{command} inside a statement is not supported",
-                path=path, line=line, column=col,
+                path=path,
+                line=line,
+                column=col,
             )
         if command not in _IGNORED_META:
             raise SchemaLoadError(
                 f"psql meta-command \\{command} is not supported",
-                path=path, line=line, column=col,
+                path=path,
+                line=line,
+                column=col,
                 hint="schema files are plain SQL; remove the meta-command",
             )
     return out

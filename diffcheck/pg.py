@@ -18,6 +18,7 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from . import dsn as dsnlib
+from . import stable
 from .errors import ConnectionFailed, DiffcheckError, PermissionDenied
 
 Connection: TypeAlias = psycopg2.extensions.connection
@@ -154,6 +155,9 @@ def psql_restore(url: str, major: int, script: str) -> None:
     """Run a pg_dump script with psql (it may contain psql meta-commands such as \\restrict)."""
     conninfo, env = tool_env(url)
     args = [find_tool("psql", major), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo]
+    # pg_dump writes PostgreSQL's deparse, which does not always re-parse into the same tree;
+    # protected, the restored copy is the dumped database, not a near relative of it.
+    script = stable.protect_script(script)
     proc = subprocess.run(args, input=script, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         msg = dsnlib.scrub(proc.stderr.strip(), url)

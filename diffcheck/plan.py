@@ -160,8 +160,16 @@ class Plan:
     def digest(self) -> str:
         """sha256 over the statements, both fingerprints, the sidecars' hashes and filters."""
         h = hashlib.sha256(f"diffcheck-plan-{FORMAT}\0".encode())
-        for key in ("kind", "from", "to", "from-sha256", "to-sha256", "filters", "privileges",
-                    "column-types"):
+        for key in (
+            "kind",
+            "from",
+            "to",
+            "from-sha256",
+            "to-sha256",
+            "filters",
+            "privileges",
+            "column-types",
+        ):
             h.update(key.encode() + b"=" + self.get(key).encode() + b"\0")
         for s in self.statements:
             h.update(s.strip().encode() + b"\0")

@@ -163,8 +163,9 @@ class Workspace:
         for attempt in range(1, attempts + 1):
             try:
                 with pg.connection(side.url, autocommit=True, role=side.label) as conn:
-                    return engine.inspect(conn, side.label, self.filters,
-                                          lock_timeout=self.settings.lock_timeout)
+                    return engine.inspect(
+                        conn, side.label, self.filters, lock_timeout=self.settings.lock_timeout
+                    )
             except LockError as exc:
                 if attempt == attempts:
                     raise LockError(

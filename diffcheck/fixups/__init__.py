@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import blindspots, ordering, partitions
+from . import functions as _functions  # noqa: F401 - patches function equality on import
 from .common import refusal
 
 __all__ = ["postprocess", "read_facts", "refusal"]

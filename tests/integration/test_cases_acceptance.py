@@ -139,27 +139,7 @@ class _Recorder:
 
 # Known failures, each asserted to still fail (strict), with the reason. Measured on this
 # session's full run; remove an entry when its fix lands.
-_VARCHAR_IN = (
-    "cosmetic: the check converges (diffcheck check exits 0, by round-trip fixpoint), but "
-    "PostgreSQL deparses a re-created varchar IN (...) check as ARRAY[(x::varchar)::text...] "
-    "while the freshly built target keeps (ARRAY[x::varchar...])::text[]; pg_dump text differs"
-)
-KNOWN_FAILURES = {
-    "check_constraint__varchar_in_list_add-forward": _VARCHAR_IN,
-    "check_constraint__varchar_in_list_change-forward": _VARCHAR_IN,
-    "check_constraint__varchar_in_list_change-reverse": _VARCHAR_IN,
-    "function__default_argument_change-forward": (
-        "BUG: migra/schemainspect compare functions without argument defaults; a changed "
-        "DEFAULT of a function argument is neither migrated nor reported"
-    ),
-    "function__default_argument_change-reverse": (
-        "BUG: migra/schemainspect compare functions without argument defaults"
-    ),
-    "quoting__hostile_role_names-forward": (
-        "BUG: a policy whose roles need quoting (dc_o'brien, \"dc_read only\") never compares "
-        "equal after apply: check keeps emitting drop/create policy (it does report it)"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _params() -> list[object]:

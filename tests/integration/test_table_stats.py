@@ -2,51 +2,33 @@
 
 from __future__ import annotations
 
-import os
-import uuid
+import contextlib
+from collections.abc import Callable
 
 import psycopg2
-import pytest
-from psycopg2 import sql
+from conftest import DB
 
 from diffcheck.hazards import TableStats, describe_size, table_stats
 
-DSN = os.environ.get("DIFFCHECK_TEST_DSN", "postgresql://postgres@127.0.0.1:55432/postgres")
 
-
-def test_table_stats_reports_rows_and_size() -> None:
-    try:
-        admin = psycopg2.connect(DSN)
-    except psycopg2.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server at {DSN}: {exc}")
-    admin.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction block
-    dbname = f"hz_test_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(dbname)))
-    try:
-        conn = psycopg2.connect(DSN, dbname=dbname)
-        try:
-            with conn.cursor() as cur:
-                cur.execute('create table public.items (id integer primary key, note text)')
-                cur.execute("insert into public.items select g, repeat('x', 100) "
-                            "from generate_series(1, 5000) g")
-                cur.execute('create schema "Odd Schema"')
-                cur.execute('create table "Odd Schema"."Odd.Table" (id integer)')
-                cur.execute('create table public.never_analyzed (id integer)')
-            conn.commit()
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute("analyze")
-            wanted = ["public.items", "Odd Schema.Odd.Table", "public.never_analyzed",
-                      "public.missing", "nope.items"]
-            stats = table_stats(conn, wanted)
-        finally:
-            conn.close()
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("drop database if exists {} with (force)").format(
-                sql.Identifier(dbname)))
-        admin.close()
+def test_table_stats_reports_rows_and_size(make_db: Callable[..., DB]) -> None:
+    db = make_db(
+        """
+        create table public.items (id integer primary key, note text);
+        insert into public.items select g, repeat('x', 100) from generate_series(1, 5000) g;
+        create schema "Odd Schema";
+        create table "Odd Schema"."Odd.Table" (id integer);
+        create table public.never_analyzed (id integer);
+        """
+    )
+    with contextlib.closing(psycopg2.connect(db.url)) as conn:
+        conn.autocommit = True  # ANALYZE of every table: outside a transaction block is simplest
+        with conn.cursor() as cur:
+            cur.execute("analyze public.items")
+            cur.execute('analyze "Odd Schema"."Odd.Table"')
+        wanted = ["public.items", "Odd Schema.Odd.Table", "public.never_analyzed",
+                  "public.missing", "nope.items"]
+        stats = table_stats(conn, wanted)
 
     assert set(stats) == {"public.items", "Odd Schema.Odd.Table", "public.never_analyzed"}
     items = stats["public.items"]

@@ -1,0 +1,144 @@
+"""SQL made stable under PostgreSQL's deparse round trip.
+
+PostgreSQL does not always parse its own deparse back into the same tree. The case that
+matters: ``status IN ('a', 'b')`` on a varchar column is stored as a RelabelType of an
+ArrayExpr of varchar constants, and deparsed as::
+
+    (status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[])
+
+Parsing that text again, PostgreSQL pushes the ``::text[]`` cast *into* the ARRAY
+constructor (``ARRAY[('a'::character varying)::text, ...]``): a different tree and a
+different deparse. Everything diffcheck creates from a deparse (migra's CHECK, view,
+function and policy statements, the pg_dump scripts it restores into scratch clones) would
+then end up textually different from a schema built from the user's source: pg_dump output
+differs, and a fingerprint taken of the restored copy is not the fingerprint of the real one.
+
+The cure is exact: an ARRAY constructor under a cast is first cast to its own element type,
+``((ARRAY[...])::character varying[])::text[]``. The inner cast is a no-op (the elements
+already have that type), so PostgreSQL keeps the ArrayExpr intact and applies the outer cast
+as a RelabelType, which is the original tree. The statement is changed by splicing those
+few characters at positions pglast's parser and scanner report; the rest of the text, its
+formatting and its comments are left byte for byte as they were."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pglast import ast, parse_sql
+from pglast.parser import ParseError, scan
+from pglast.stream import RawStream
+from pglast.visitors import Visitor
+
+# A cheap pre-filter: only text containing an ARRAY constructor can need protection, and
+# parsing every statement of a large dump would cost more than the whole restore.
+_MARKER = "array["
+
+
+class _Casts(Visitor):  # type: ignore[misc]
+    """Collect (ARRAY location, element type SQL) for every ARRAY constructor whose outer
+    cast PostgreSQL would push into its elements on re-parse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[int, str]] = []
+
+    def visit_TypeCast(self, _ancestors: object, node: ast.TypeCast) -> None:
+        arg = node.arg
+        if not isinstance(arg, ast.A_ArrayExpr) or not arg.elements:
+            return
+        if not node.typeName or not node.typeName.arrayBounds:
+            return
+        element = _common_element_type(arg.elements)
+        if element is None or arg.location is None or arg.location < 0:
+            return
+        if _type_sql(node.typeName) == element + "[]":
+            return  # the outer cast is already the element type's array: nothing moves
+        self.found.append((arg.location, element))
+
+
+def _type_sql(type_name: ast.TypeName) -> str:
+    return str(RawStream()(type_name))
+
+
+def _common_element_type(elements: tuple[object, ...]) -> str | None:
+    """The type every element is cast to, as SQL, if they all carry the same explicit cast."""
+    types = set()
+    for element in elements:
+        if not isinstance(element, ast.TypeCast) or element.typeName is None:
+            return None
+        if element.typeName.arrayBounds:
+            return None  # nested arrays: leave them alone
+        types.add(_type_sql(element.typeName))
+    return types.pop() if len(types) == 1 else None
+
+
+def _bracket_end(text: str, start: int) -> int | None:
+    """Index just past the ``]`` closing the ARRAY constructor that starts at ``start``."""
+    depth = 0
+    for token in scan(text[start:]):
+        if token.name == "ASCII_91":  # [
+            depth += 1
+        elif token.name == "ASCII_93":  # ]
+            depth -= 1
+            if depth == 0:
+                return start + token.end + 1
+    return None
+
+
+def protect(statement: str) -> str:
+    """``statement`` with every unstable ARRAY cast protected (unchanged if none, or if the
+    text does not parse: PostgreSQL will then report the error itself)."""
+    if _MARKER not in statement.lower().replace(" ", ""):
+        return statement
+    try:
+        tree = parse_sql(statement)
+    except ParseError:
+        return statement
+    visitor = _Casts()
+    for raw in tree:
+        visitor(raw)
+    if not visitor.found:
+        return statement
+    text = statement
+    # Right to left, so earlier positions stay valid; nested constructors are handled
+    # because an inner one always starts after its outer one.
+    for location, element in sorted(visitor.found, reverse=True):
+        end = _bracket_end(text, location)
+        if end is None:
+            return statement
+        text = f"{text[:location]}({text[location:end]})::{element}[]{text[end:]}"
+    return text
+
+
+def _statements(script: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each SQL statement of a pg_dump script, psql meta-command lines
+    blanked (same length) so that positions stay those of the original text."""
+    lines = script.splitlines(keepends=True)
+    blanked = "".join(
+        (" " * (len(ln) - 1) + "\n") if ln.lstrip().startswith("\\") else ln for ln in lines
+    )
+    try:
+        tree = parse_sql(blanked)
+    except ParseError:
+        return
+    for raw in tree:
+        start = raw.stmt_location or 0
+        length = raw.stmt_len or (len(blanked) - start)
+        yield start, start + length
+
+
+def protect_script(script: str) -> str:
+    """A pg_dump script with :func:`protect` applied to every statement that needs it."""
+    if _MARKER not in script.lower().replace(" ", ""):
+        return script
+    out: list[str] = []
+    last = 0
+    for start, end in _statements(script):
+        chunk = script[start:end]
+        fixed = protect(chunk)
+        if fixed is not chunk and fixed != chunk:
+            out.append(script[last:start])
+            out.append(fixed)
+            last = end
+    out.append(script[last:])
+    return "".join(out)

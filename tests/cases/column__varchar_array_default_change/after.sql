@@ -1,0 +1,5 @@
+-- column__varchar_array_default_change: a text[] column default built from varchar literals changes
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.prefs (id integer, tags text[] DEFAULT ARRAY['a'::varchar, 'c'::varchar]::text[]);

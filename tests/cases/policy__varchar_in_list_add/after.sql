@@ -1,0 +1,7 @@
+-- policy__varchar_in_list_add: a policy whose USING filters a varchar column with IN (...) is added
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.docs (id integer, tier varchar(8));
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_tiers ON public.docs FOR SELECT USING (tier IN ('free', 'basic'));

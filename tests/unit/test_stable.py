@@ -1,0 +1,64 @@
+"""diffcheck.stable: ARRAY casts protected against PostgreSQL's deparse round trip."""
+
+from __future__ import annotations
+
+from diffcheck.stable import protect, protect_script
+
+DEPARSED = (
+    "ALTER TABLE ONLY public.t ADD CONSTRAINT \"Ölçü\" CHECK (((s)::text = ANY "
+    "((ARRAY['a'::character varying, 'b'::character varying])::text[])))"
+)
+
+
+def test_array_under_a_cast_is_cast_to_its_element_type_first() -> None:
+    assert protect(DEPARSED) == (
+        "ALTER TABLE ONLY public.t ADD CONSTRAINT \"Ölçü\" CHECK (((s)::text = ANY "
+        "(((ARRAY['a'::character varying, 'b'::character varying])::varchar[])::text[])))"
+    )
+
+
+def test_statements_without_the_pattern_are_returned_unchanged() -> None:
+    for text in (
+        "create table t (a int)",
+        "select ARRAY[1, 2]",  # no outer cast
+        "select (ARRAY['a'::text, 'b'::text])::text[]",  # outer cast is the element array
+        "select (ARRAY['a'::varchar, 1::int])::text[]",  # mixed element types
+        "select (ARRAY[x, y])::text[]",  # elements carry no cast
+        "this is not sql ARRAY[",  # PostgreSQL reports the error itself
+    ):
+        assert protect(text) == text
+
+
+def test_nested_and_repeated_constructors_are_each_protected() -> None:
+    text = (
+        "select (ARRAY['a'::varchar])::text[] = (ARRAY['b'::varchar, 'c'::varchar])::text[]"
+    )
+    assert protect(text) == (
+        "select ((ARRAY['a'::varchar])::varchar[])::text[] = "
+        "((ARRAY['b'::varchar, 'c'::varchar])::varchar[])::text[]"
+    )
+
+
+def test_function_bodies_in_strings_are_not_touched() -> None:
+    body = (
+        "create function f() returns text[] language sql "
+        "as $$ select (ARRAY['x'::varchar])::text[] $$"
+    )
+    assert protect(body) == body
+
+
+def test_scripts_keep_meta_commands_comments_and_positions() -> None:
+    script = (
+        "\\restrict KEY\n"
+        "SET search_path = '';\n"
+        "-- a comment with ARRAY['x'::varchar]\n"
+        f"{DEPARSED};\n"
+        "CREATE TABLE public.u (id integer);\n"
+        "\\unrestrict KEY\n"
+    )
+    out = protect_script(script)
+    assert out == script.replace(
+        "(ARRAY['a'::character varying, 'b'::character varying])::text[]",
+        "((ARRAY['a'::character varying, 'b'::character varying])::varchar[])::text[]",
+    )
+    assert protect_script("CREATE TABLE x (id int);\n") == "CREATE TABLE x (id int);\n"
