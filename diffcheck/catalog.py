@@ -123,8 +123,9 @@ def drop_inherited(inspector: Any, inh: Inherited) -> None:
 # -- dependency graph and partitioning facts ---------------------------------------------------
 
 # An object key: (kind, schema, table, name). kind is one of rel, column, type, function,
-# constraint, default, trigger, policy. ``table`` is set for objects that live on a table
-# (column, constraint, default, trigger, policy) and None otherwise. Indexes, views and
+# operator, collation, schema and extension (schema None; an extension's members are its
+# parts), constraint, default, trigger, policy. ``table`` is set for objects that live on a
+# table (column, constraint, default, trigger, policy) and None otherwise. Indexes, views and
 # sequences are "rel"s (their names share pg_class's namespace); a view's rewrite rule and a
 # domain's constraints stand for the view and the domain; an array type for its element type.
 Key = tuple[str, str | None, str | None, str]
@@ -178,6 +179,22 @@ from pg_policy pol join pg_class c on c.oid = pol.polrelid
 join pg_namespace n on n.oid = c.relnamespace
 where {c} = 'pg_policy'::regclass and pol.oid = {o}
 union all
+select 'collation', n.nspname, null, co.collname
+from pg_collation co join pg_namespace n on n.oid = co.collnamespace
+where {c} = 'pg_collation'::regclass and co.oid = {o}
+union all
+select 'schema', null, null, sn.nspname
+from pg_namespace sn
+where {c} = 'pg_namespace'::regclass and sn.oid = {o}
+union all
+select 'extension', null, null, e.extname
+from pg_extension e
+where {c} = 'pg_extension'::regclass and e.oid = {o}
+union all
+select 'operator', n.nspname, null, o.oprname
+from pg_operator o join pg_namespace n on n.oid = o.oprnamespace
+where {c} = 'pg_operator'::regclass and o.oid = {o}
+union all
 select 'rel', n.nspname, null, c.relname
 from pg_rewrite rw join pg_class c on c.oid = rw.ev_class
 join pg_namespace n on n.oid = c.relnamespace
@@ -193,7 +210,7 @@ select d.deptype, x.kind as k1, x.sch as s1, x.tbl as t1, x.nm as n1,
 from pg_depend d
 cross join lateral ({_DESCRIBE.format(c="d.classid", o="d.objid", s="d.objsubid")}) x
 cross join lateral ({_DESCRIBE.format(c="d.refclassid", o="d.refobjid", s="d.refobjsubid")}) y
-where d.objid >= 16384 and d.refobjid >= 16384 and d.deptype in ('n', 'a', 'i')
+where d.objid >= 16384 and d.refobjid >= 16384 and d.deptype in ('n', 'a', 'i', 'e')
 """
 
 _RELKINDS = """
@@ -470,6 +487,10 @@ def read_catalog(cur: Cursor) -> Catalog:
         deptype = row[0]
         dep: Key = (row[1], row[2], row[3], row[4])
         ref: Key = (row[5], row[6], row[7], row[8])
+        if deptype == "e":
+            # An extension's members are its parts, like a constraint's index: whatever
+            # depends on a member (a column of type cube) must go before DROP EXTENSION.
+            deptype = "i"
         # TOAST tables are PostgreSQL's business, never a statement's.
         if dep != ref and "pg_toast" not in (dep[1], ref[1]):
             out.depends.append((dep, ref, deptype))

@@ -199,6 +199,7 @@ def _inspect_cursor(cur: Any, filters: Filters) -> Any:
     # Facts schemainspect does not read (identity, sequence options, reloptions, comments,
     # replica identity, RLS force, ...), compared by diffcheck itself.
     inspector.diffcheck_facts = fixups.read_facts(cur, filters)
+    fixups.annotate(inspector)
     return inspector
 
 
@@ -249,12 +250,14 @@ def raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
     try:
         m = Migration(a.inspector, b.inspector)
         m.set_safety(False)
-        m.add_all_changes(privileges=privileges)
+        # migra's privilege statements cover table grants only and paste role names
+        # unquoted; diffcheck's own (fixups.privileges) replace them entirely.
+        m.add_all_changes(privileges=False)
         statements = [s.strip() for s in m.statements if s and s.strip()]
     finally:
         for key, labels in saved.items():
             a.inspector.enums[key].elements = labels
-    return fixups.postprocess(pre + statements, a.inspector, b.inspector)
+    return fixups.postprocess(pre + statements, a.inspector, b.inspector, privileges=privileges)
 
 
 def refusal(reason: str) -> str:
@@ -321,12 +324,60 @@ def materialize_ctes(query: str, names: frozenset[str] = frozenset({"enums"})) -
     return str(RawStream()(node))
 
 
+_VISIBILITY = "pg_type_is_visible"
+
+
+@functools.lru_cache(maxsize=64)
+def without_visibility_filter(query: str) -> str:
+    """The same query without its ``pg_type_is_visible(...)`` conditions.
+
+    schemainspect's domains and types queries keep only types on the inspecting session's
+    search_path, so a domain or composite type in any other schema (``app.pos``) was never
+    compared: a changed CHECK on it was reported "in sync". Every schema's types count.
+    Removed from the AND lists of the AST, never by editing the text."""
+    try:
+        stmts = pglast.parse_sql(query)
+    except ParseError:
+        return query
+    if len(stmts) != 1 or stmts[0].stmt is None:
+        return query
+    from pglast import ast
+    from pglast.stream import RawStream
+
+    def is_visibility(node: Any) -> bool:
+        if not isinstance(node, ast.FuncCall):
+            return False
+        names = [n.sval for n in node.funcname or () if isinstance(n, ast.String)]
+        return names[-1:] == [_VISIBILITY]
+
+    changed = False
+
+    def prune(node: Any) -> None:
+        nonlocal changed
+        if isinstance(node, ast.BoolExpr) and node.args:
+            kept = tuple(a for a in node.args if not is_visibility(a))
+            if len(kept) != len(node.args):
+                changed = True
+                node.args = kept or (ast.A_Const(val=ast.Boolean(boolval=True)),)
+        if isinstance(node, ast.Node):
+            for attr in node:
+                prune(getattr(node, attr))
+        elif isinstance(node, tuple | list):
+            for item in node:
+                prune(item)
+
+    prune(stmts[0].stmt)
+    return str(RawStream()(stmts[0].stmt)) if changed else query
+
+
 def _patch_inspection_queries() -> None:
     from schemainspect.pg import obj
 
     original = obj.PostgreSQL.execute
 
     def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query, str) and _VISIBILITY in query:
+            query = without_visibility_filter(query)
         if isinstance(query, str) and query.lstrip().lower().startswith("with"):
             query = materialize_ctes(query)
         return original(self, query, *args, **kwargs)

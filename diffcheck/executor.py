@@ -254,6 +254,12 @@ def run_outside(
                         ) from None
                     time.sleep(backoff)
                     backoff = min(backoff * 2, 30.0)
+                except psycopg2.Error:
+                    # Any other failure of a concurrent build (a duplicate key for a UNIQUE
+                    # index, a deadlock, ...) leaves an INVALID index that the planner
+                    # ignores but every write still maintains: never leave it behind.
+                    _drop_invalid_index(conn, s)
+                    raise
     finally:
         with conn.cursor() as cur:
             cur.execute("reset lock_timeout")

@@ -57,6 +57,10 @@ _FP_COLLECTIONS = (
     "rlspolicies",
     "types",
     "domains",
+    # diffcheck's own catalog facts (identity, sequence options, reloptions, comments, index
+    # validity, ...): without them a plan changing only such a fact would have equal from and
+    # to fingerprints, and drift in them would go unnoticed.
+    "diffcheck_facts",
 )
 _FP_SKIP = {
     "oid",
@@ -76,6 +80,8 @@ def _plain(value: Any, depth: int = 0) -> Any:
     with references to other objects reduced to their names."""
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    if hasattr(value, "_asdict"):  # a NamedTuple fact: keep field names, not a sorted bag
+        return _plain(value._asdict(), depth)
     if isinstance(value, dict):
         return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

@@ -142,3 +142,55 @@ def protect_script(script: str) -> str:
             last = end
     out.append(script[last:])
     return "".join(out)
+
+
+def _is_search_path_reset(node: object) -> bool:
+    """Is ``node`` pg_dump's ``SELECT pg_catalog.set_config('search_path', '', false)``?"""
+    if not isinstance(node, ast.SelectStmt) or not node.targetList or len(node.targetList) != 1:
+        return False
+    call = node.targetList[0].val
+    if not isinstance(call, ast.FuncCall) or not call.args or len(call.args) != 3:
+        return False
+    funcname = [n.sval for n in call.funcname or () if isinstance(n, ast.String)]
+    if funcname[-1:] != ["set_config"]:
+        return False
+    name, value = call.args[0], call.args[1]
+    return (
+        isinstance(name, ast.A_Const)
+        and isinstance(name.val, ast.String)
+        and name.val.sval == "search_path"
+        and isinstance(value, ast.A_Const)
+        and isinstance(value.val, ast.String)
+        and value.val.sval == ""
+    )
+
+
+def with_search_path(script: str, path: str) -> str:
+    """A pg_dump script that restores under ``search_path = path`` instead of the empty one.
+
+    pg_dump qualifies every name it writes, so this changes nothing it creates; it only
+    matters for user code PostgreSQL runs during the restore (an SQL function called by an
+    index expression or a CHECK) that names objects unqualified, as the original database
+    allowed. Such a dump does not restore under the empty path (chado's create_point())."""
+    literal = "'" + path.replace("'", "''") + "'"
+    out: list[str] = []
+    last = 0
+    for start, end in _statements(script):
+        chunk = script[start:end]
+        if "search_path" not in chunk:
+            continue
+        try:
+            (raw,) = parse_sql(chunk)
+        except (ParseError, ValueError):
+            continue
+        if not _is_search_path_reset(raw.stmt):
+            continue
+        # The second string constant of the call is the '' to replace (scanner positions).
+        strings = [t for t in scan(chunk) if t.name == "SCONST"]
+        if len(strings) < 2 or chunk[strings[1].start : strings[1].end + 1] != "''":
+            continue
+        at = start + strings[1].start
+        out += [script[last:at], literal]
+        last = at + 2
+    out.append(script[last:])
+    return "".join(out)

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from . import dsn as dsnlib
-from . import engine, normalize, pg
+from . import engine, normalize, pg, stable
 from .config import Settings
-from .errors import ConfigError, LockError
+from .errors import ConfigError, DiffcheckError, LockError
 from .scratch import ScratchDB, ScratchServer, server_for
 from .sources import DatabaseSource, Source
 
 log = logging.getLogger(__name__)
+# PostgreSQL's built-in search_path: what unqualified names in user code resolved against
+# when the dumped database was built, unless its owner changed the setting.
+DEFAULT_PATH = '"$user", public'
 
 Progress = Callable[[str], None]
 
@@ -130,10 +133,32 @@ class Workspace:
         return pg.pg_dump_schema(url, major, privileges=self.settings.with_privileges)
 
     def restore(self, script: str, label: str) -> Side:
-        """A new scratch database loaded from a pg_dump script."""
+        """A new scratch database loaded from a pg_dump script.
+
+        A dump whose restore runs user code that names objects unqualified (an SQL function
+        in an index expression) fails under pg_dump's empty search_path although the
+        database it came from is fine; it is then restored once more, into a fresh
+        database, under PostgreSQL's default search_path (see stable.with_search_path)."""
         db = self.new_scratch()
-        pg.psql_restore(db.url, self.server().major, script)
+        try:
+            pg.psql_restore(db.url, self.server().major, script)
+        except DiffcheckError as first:
+            self._drop_owned(db)
+            log.info(
+                "restore of %s failed (%s); retrying with the default search_path", label, first
+            )
+            db = self.new_scratch()
+            try:
+                pg.psql_restore(
+                    db.url, self.server().major, stable.with_search_path(script, DEFAULT_PATH)
+                )
+            except DiffcheckError:
+                raise first from None
         return Side(db.url, label, scratch=True)
+
+    def _drop_owned(self, db: ScratchDB) -> None:
+        self._owned.remove(db)
+        self.server().drop(db.name)
 
     def clone(self, url: str, label: str) -> Side:
         """A scratch copy of a database's schema via ``pg_dump --schema-only`` and restore:
@@ -145,9 +170,7 @@ class Workspace:
         """Drop a scratch side now rather than at the end of the command."""
         for db in list(self._owned):
             if db.url == side.url:
-                self._owned.remove(db)
-                assert self._server is not None
-                self._server.drop(db.name)
+                self._drop_owned(db)
 
     # -- comparing -----------------------------------------------------------------------------
     def inspect(self, side: Side) -> engine.Inspection:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import blindspots, ordering, partitions
+from . import blindspots, columns, ordering, partitions
 from . import functions as _functions  # noqa: F401 - patches function equality on import
 from .common import refusal
 
-__all__ = ["postprocess", "read_facts", "refusal"]
+__all__ = ["annotate", "postprocess", "read_facts", "refusal"]
 
 
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
@@ -20,11 +20,23 @@ def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
     return blindspots.read_facts(cur, filters)
 
 
-def postprocess(statements: list[str], a: Any, b: Any) -> list[str]:
-    """Correct migra's statements turning inspector ``a`` into ``b``."""
+def annotate(inspector: Any) -> None:
+    """Fill in what migra's statements need from the facts (qualified collation names)."""
+    columns.qualify_collations(inspector)
+
+
+def postprocess(statements: list[str], a: Any, b: Any, *, privileges: bool = False) -> list[str]:
+    """Correct migra's statements turning inspector ``a`` into ``b`` (with GRANT / REVOKE
+    when ``privileges``)."""
     # migra statements that are wrong for blind-spot facts (NOT VALID, CLUSTER ON, index
     # attachment, identity -> serial) are corrected before anything is reordered.
     statements = blindspots.fix_migra(statements, a, b)
     statements = partitions.fix(statements, a, b)
     statements = statements + blindspots.statements(a, b)
-    return ordering.fix(statements, a, b)
+    statements = ordering.fix(statements, a, b)
+    if privileges:
+        # GRANT / REVOKE go last, once every object they name exists: ordering cannot see
+        # which type or schema a GRANT names, and would run one on a new domain before the
+        # CREATE DOMAIN that fixups.domains adds.
+        statements = statements + blindspots.statements(a, b, privileges=True)
+    return statements

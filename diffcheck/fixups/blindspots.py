@@ -13,7 +13,9 @@ bs_migra). Each concern has its own module:
 - bs_indexes: index storage parameters and validity, and which partition index is attached
   to which partitioned index;
 - bs_objects: extended statistics objects and rewrite rules, which schemainspect never reads;
-- bs_comments: COMMENT ON for every kind of object diffcheck compares.
+- bs_comments: COMMENT ON for every kind of object diffcheck compares;
+- privileges: GRANT / REVOKE and default privileges (only with ``--with-privileges``, which
+  turns migra's own, incomplete privilege statements off).
 
 The rule everywhere: a fact that differs between the sides always yields a statement, or a
 refusal when PostgreSQL cannot make the change in place, so ``check`` can never call two
@@ -26,14 +28,15 @@ from __future__ import annotations
 from typing import Any
 
 from . import bs_comments, bs_indexes, bs_migra, bs_objects, bs_relations, bs_sequences
+from . import privileges as bs_privileges
 from .bs_common import Touched
 from .common import refusal
 
 # Bumped whenever the facts' shape changes: facts read by another diffcheck (a cached desired
 # inspection) are refused rather than compared as if nothing were there.
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 
-_MODULES = (bs_sequences, bs_relations, bs_indexes, bs_objects, bs_comments)
+_MODULES = (bs_sequences, bs_relations, bs_indexes, bs_objects, bs_comments, bs_privileges)
 
 
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
@@ -49,12 +52,18 @@ def _facts_version(inspector: Any) -> Any:
     return facts.get("version") if isinstance(facts, dict) else None
 
 
-def statements(a: Any, b: Any) -> list[str]:
-    """SQL turning ``a``'s blind-spot facts into ``b``'s, to run after migra's statements."""
+def statements(a: Any, b: Any, *, privileges: bool = False) -> list[str]:
+    """SQL turning ``a``'s blind-spot facts into ``b``'s, to run after migra's statements.
+
+    With ``privileges``, only the GRANT / REVOKE statements (fixups.privileges) instead:
+    postprocess asks for them when privileges are compared, and runs them after everything
+    else. Privilege facts are read either way, so a cached inspection serves both modes."""
     stale = [
         label for label, side in (("from", a), ("to", b)) if _facts_version(side) != FACTS_VERSION
     ]
     if stale:
+        if privileges:
+            return []  # the call for the other blind spots reports it
         # Comparing against missing facts would report differences as in sync.
         return [
             refusal(
@@ -65,7 +74,8 @@ def statements(a: Any, b: Any) -> list[str]:
     touched = Touched(a, b)
     out: list[str] = []
     for module in _MODULES:
-        out += module.statements(a, b, touched)
+        if (module is bs_privileges) == privileges:
+            out += module.statements(a, b, touched)
     return out
 
 

@@ -8,8 +8,10 @@ partitioned index (pg_inherits between indexes) is compared here, by names: keye
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
+
+from pglast import ast, parse_sql
+from pglast.stream import RawStream
 
 from .bs_common import (
     Touched,
@@ -34,12 +36,18 @@ class Index(NamedTuple):
     valid: bool
     options: dict[str, str]
     definition: str
+    # Per-column statistics targets set with ALTER INDEX ... ALTER COLUMN n SET STATISTICS
+    # (expression columns only): {column number: target}.
+    stats: dict[int, int]
 
 
 _INDEXES = f"""
 select n.nspname as schema, i.relname as name, tn.nspname as table_schema,
     t.relname as table_name, i.relkind as kind, x.indisvalid as valid,
-    i.reloptions as options, pg_get_indexdef(i.oid) as definition
+    i.reloptions as options, pg_get_indexdef(i.oid) as definition,
+    array(select a.attnum::int || '=' || a.attstattarget::int from pg_catalog.pg_attribute a
+          where a.attrelid = i.oid and a.attnum > 0 and coalesce(a.attstattarget, -1) >= 0
+          order by a.attnum) as stats
 from pg_catalog.pg_index x
 join pg_catalog.pg_class i on i.oid = x.indexrelid
 join pg_catalog.pg_namespace n on n.oid = i.relnamespace
@@ -68,7 +76,13 @@ def read(cur: Any, filters: Any) -> dict[str, Any]:
     """Index facts and partition index attachments."""
     indexes = {
         (r.schema, r.name): Index(
-            r.table_schema, r.table_name, r.kind, r.valid, options(r.options), r.definition
+            r.table_schema,
+            r.table_name,
+            r.kind,
+            r.valid,
+            options(r.options),
+            r.definition,
+            {int(k): int(v) for k, v in options(r.stats).items()},
         )
         for r in rows(cur, _INDEXES)
         if keeps(filters, r.schema, r.name, r.table_name)
@@ -82,12 +96,23 @@ def read(cur: Any, filters: Any) -> dict[str, Any]:
     return {"indexes": indexes, "index_attachments": attachments}
 
 
-_CREATE = re.compile(r"^\s*create\s+(unique\s+)?index\s+", re.IGNORECASE)
-
-
 def create_if_missing(definition: str) -> str:
-    """``pg_get_indexdef`` text as CREATE INDEX IF NOT EXISTS (a no-op when already built)."""
-    return _CREATE.sub(lambda m: f"CREATE {m.group(1) or ''}INDEX IF NOT EXISTS ", definition, 1)
+    """``pg_get_indexdef`` text as CREATE INDEX IF NOT EXISTS (a no-op when already built),
+    through pglast's AST."""
+    node = parse_sql(definition)[0].stmt
+    if not isinstance(node, ast.IndexStmt):
+        return definition
+    node.if_not_exists = True
+    return str(RawStream()(node))
+
+
+def _stats_statements(target: str, a: dict[int, int], b: dict[int, int]) -> list[str]:
+    """SET STATISTICS for index columns whose target differs (-1 restores the default)."""
+    return [
+        f"alter index {target} alter column {n} set statistics {b.get(n, -1)};"
+        for n in sorted(set(a) | set(b))
+        if a.get(n, -1) != b.get(n, -1)
+    ]
 
 
 def _index_statements(a: dict[Any, Index], b: dict[Any, Index], touched: Touched) -> list[str]:
@@ -99,7 +124,9 @@ def _index_statements(a: dict[Any, Index], b: dict[Any, Index], touched: Touched
             # Built by migra from pg_get_indexdef, which carries WITH (...) and is valid.
             if ib.kind == "i" and not ib.valid and not (ia is not None and not ia.valid):
                 out.append(refusal(f"index {target} is invalid in the desired schema"))
+            out += _stats_statements(target, {}, ib.stats)
             continue
+        out += _stats_statements(target, ia.stats, ib.stats)
         sets, resets = option_clauses(ia.options, ib.options)
         if sets or resets:
             if ib.kind == "I":
@@ -121,6 +148,7 @@ def _index_statements(a: dict[Any, Index], b: dict[Any, Index], touched: Touched
                 # lacks it, and only drop-if-exists + create works on both.
                 out.append(f"drop index if exists {target};")
                 out.append(ib.definition.rstrip(";") + ";")
+                out += _stats_statements(target, {}, ib.stats)
             else:
                 out.append(refusal(f"index {target} is invalid in the desired schema"))
     return out

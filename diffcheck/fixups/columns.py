@@ -33,7 +33,36 @@ def _patch_alter_data_type_clause() -> None:
     ColumnInfo.alter_data_type_clause = property(alter_data_type_clause)
 
 
+def _patch_collation_subclause() -> None:
+    """schemainspect writes ``collate "name"`` without the collation's schema, which fails
+    (or picks another collation) unless that schema is on the search_path: musicbrainz's
+    ``COLLATE musicbrainz.musicbrainz``. The qualified name comes from diffcheck's facts."""
+    from schemainspect.inspected import ColumnInfo
+
+    original = ColumnInfo.collation_subclause.fget
+
+    def collation_subclause(self: Any) -> str:
+        qualified = getattr(self, "diffcheck_collation", None)
+        if self.collation and qualified:
+            return f" collate {qualified}"
+        return str(original(self))
+
+    ColumnInfo.collation_subclause = property(collation_subclause)
+
+
 _patch_alter_data_type_clause()
+_patch_collation_subclause()
+
+
+def qualify_collations(inspector: Any) -> None:
+    """Give every column with a collation its schema-qualified, quoted name (from the
+    ``columns`` facts, read by bs_relations with PostgreSQL's quote_ident)."""
+    facts = getattr(inspector, "diffcheck_facts", {}).get("columns", {})
+    for rel in inspector.relations.values():
+        for name, col in rel.columns.items():
+            fact = facts.get((rel.schema, rel.name, name))
+            if col.collation and fact is not None and fact.collation:
+                col.diffcheck_collation = fact.collation
 
 
 def statements(a: Any, b: Any) -> list[str]:

@@ -641,12 +641,6 @@ def test_online_apply_builds_the_index_concurrently(online_plan, run_cli):
     assert fingerprint(live.url) == p.to_fp
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an INVALID index (left by a failed CREATE INDEX CONCURRENTLY) counts as the "
-    "planned index: schemainspect's index query ignores pg_index.indisvalid, so the "
-    "fingerprint equals the plan's 'to' and apply reports 'already applied' (check: in sync)",
-)
 def test_invalid_leftover_index_is_not_taken_for_the_planned_one(online_plan, run_cli):
     live, path = online_plan
     # What a failed or cancelled CREATE INDEX CONCURRENTLY leaves behind.
@@ -688,3 +682,22 @@ def test_apply_auto_refuses_deletes_data_unless_allowed(make_db, run_cli, tmp_pa
     assert r.code == 0, (r.out, r.err)
     assert "nothing to do" in r.out
     assert len(history(run_cli, live.url)) == 1
+
+
+def test_failed_online_unique_build_leaves_no_invalid_index(make_db, run_cli, tmp_path):
+    # The rehearsal clone has no rows, so a UNIQUE index over duplicate live data only fails
+    # on live, in CREATE UNIQUE INDEX CONCURRENTLY, after the transaction has committed.
+    before = "create table public.t (id int primary key, v int);"
+    after = write_dir(tmp_path / "after", before + "\ncreate unique index t_v_key on public.t (v);")
+    live = make_db(before + "insert into public.t select g, g % 7 from generate_series(1, 100) g;")
+    path = tmp_path / "plans" / "uniq.sql"
+    r = run_cli("plan", "--live", live.url, "--desired", str(after), "-o", str(path))
+    assert r.code == 0, (r.out, r.err)
+    approve(run_cli, path)
+    r = run_cli("apply", str(path), "--live", live.url, "--online")
+    assert r.code == 1, (r.out, r.err)
+    assert "t_v_key" in r.err or "duplicate" in r.err.lower(), r.err
+    # The failed concurrent build's INVALID index was dropped rather than left for every
+    # write to maintain; the table itself is untouched.
+    assert _index_valid(live, "t_v_key") == []
+    assert live.query("select count(*) from public.t") == [(100,)]

@@ -14,23 +14,14 @@ import pytest
 from casesupport import dump_statements
 from conftest import CORPUS, DB, Run
 
-# Known failures measured at the end of session 1 (PG15, own cluster), each with its cause.
+# Every corpus schema must apply from empty (session 2: all six pass on PG15).
 SCHEMAS = [
     pytest.param("pagila", id="pagila"),
-    pytest.param("openstreetmap", id="openstreetmap", marks=pytest.mark.xfail(
-        strict=False, reason="NOT VALID constraints did not converge before blindspots."
-        "fix_migra was wired in; not re-measured since")),
-    pytest.param("danbooru", id="danbooru", marks=pytest.mark.xfail(
-        strict=True, reason="BUG: CREATE OPERATOR and an index column's SET STATISTICS are "
-        "not compared by migra: live ends without them")),
+    pytest.param("openstreetmap", id="openstreetmap"),
+    pytest.param("danbooru", id="danbooru"),
     pytest.param("lago", id="lago"),
-    pytest.param("musicbrainz", id="musicbrainz", marks=[pytest.mark.slow, pytest.mark.xfail(
-        strict=True, reason="BUG: a column's COLLATE musicbrainz is set before the ICU "
-        "collation is created (ordering), and the rollback drops extension cube first")]),
-    pytest.param("chado", id="chado", marks=[pytest.mark.slow, pytest.mark.xfail(
-        strict=True, reason="chado's pg_dump cannot be restored (an SQL function in an index "
-        "calls create_point() unqualified under pg_dump's empty search_path), so the desired "
-        "side, which plan keeps as a dump, cannot be rebuilt")]),
+    pytest.param("musicbrainz", id="musicbrainz", marks=pytest.mark.slow),
+    pytest.param("chado", id="chado", marks=pytest.mark.slow),
 ]
 
 

@@ -612,12 +612,6 @@ def test_hostile_enum_labels_policy_and_role_names(hostile_role, make_db, run_cl
             assert policies == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: grants on views are invisible even with --with-privileges (schemainspect's "
-    "privileges query compares grantee with pg_tables.tableowner, which is NULL for a view), "
-    "so a change that drops and recreates a view silently loses its GRANTs and is VERIFIED",
-)
 def test_recreated_view_keeps_its_grants(hostile_role, make_db, run_cli, tmp_path):
     grant = 'grant select on public.v to "dc_o\'brien";'
     live = make_db(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from diffcheck.stable import protect, protect_script
 
 DEPARSED = (
-    "ALTER TABLE ONLY public.t ADD CONSTRAINT \"Ölçü\" CHECK (((s)::text = ANY "
+    'ALTER TABLE ONLY public.t ADD CONSTRAINT "Ölçü" CHECK (((s)::text = ANY '
     "((ARRAY['a'::character varying, 'b'::character varying])::text[])))"
 )
 
 
 def test_array_under_a_cast_is_cast_to_its_element_type_first() -> None:
     assert protect(DEPARSED) == (
-        "ALTER TABLE ONLY public.t ADD CONSTRAINT \"Ölçü\" CHECK (((s)::text = ANY "
+        'ALTER TABLE ONLY public.t ADD CONSTRAINT "Ölçü" CHECK (((s)::text = ANY '
         "(((ARRAY['a'::character varying, 'b'::character varying])::varchar[])::text[])))"
     )
 
@@ -30,9 +30,7 @@ def test_statements_without_the_pattern_are_returned_unchanged() -> None:
 
 
 def test_nested_and_repeated_constructors_are_each_protected() -> None:
-    text = (
-        "select (ARRAY['a'::varchar])::text[] = (ARRAY['b'::varchar, 'c'::varchar])::text[]"
-    )
+    text = "select (ARRAY['a'::varchar])::text[] = (ARRAY['b'::varchar, 'c'::varchar])::text[]"
     assert protect(text) == (
         "select ((ARRAY['a'::varchar])::varchar[])::text[] = "
         "((ARRAY['b'::varchar, 'c'::varchar])::varchar[])::text[]"
@@ -62,3 +60,21 @@ def test_scripts_keep_meta_commands_comments_and_positions() -> None:
         "((ARRAY['a'::character varying, 'b'::character varying])::varchar[])::text[]",
     )
     assert protect_script("CREATE TABLE x (id int);\n") == "CREATE TABLE x (id int);\n"
+
+
+def test_restore_search_path_replaces_only_pg_dumps_reset() -> None:
+    from diffcheck.stable import with_search_path
+
+    script = (
+        "\\restrict KEY\n"
+        "SELECT pg_catalog.set_config('search_path', '', false);\n"
+        "CREATE FUNCTION public.f() RETURNS text LANGUAGE sql "
+        "AS $$ SELECT pg_catalog.set_config('search_path', '', false) $$;\n"
+        "SELECT pg_catalog.set_config('work_mem', '', false);\n"
+    )
+    out = with_search_path(script, '"$user", public')
+    assert out == script.replace(
+        "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE",
+        "SELECT pg_catalog.set_config('search_path', '\"$user\", public', false);\nCREATE",
+    )
+    assert with_search_path(script, "it's").count("'it''s'") == 1

@@ -1,0 +1,7 @@
+-- domain__other_schema_check_change: a domain outside the search_path changes its CHECK and default (schemainspect only read visible types)
+-- state: AFTER (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE SCHEMA "Billing";
+CREATE DOMAIN "Billing".amount AS numeric(12,2) DEFAULT 1 CHECK (VALUE >= 0 AND VALUE < 1000000);
+CREATE TABLE "Billing".invoice (id integer PRIMARY KEY, total "Billing".amount);
