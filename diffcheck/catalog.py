@@ -369,8 +369,20 @@ where p.oid >= 16384 and l.lanname in ('c', 'internal') and p.prokind in ('f', '
 """
 
 
+class _Named:
+    """A schema object named by ``schema`` and ``name``."""
+
+    schema: str
+    name: str
+
+    @property
+    def quoted(self) -> str:
+        """``"schema"."name"``."""
+        return _q(self.schema, self.name)
+
+
 @dataclass(frozen=True)
-class TextSearchConfig:
+class TextSearchConfig(_Named):
     """A text search configuration: its parser and token -> dictionaries mapping."""
 
     schema: str
@@ -378,17 +390,13 @@ class TextSearchConfig:
     parser: str
     mapping: str  # JSON object token -> "dict1, dict2" (jsonb text: keys sorted)
 
-    @property
-    def quoted(self) -> str:
-        return _q(self.schema, self.name)
-
     def tokens(self) -> dict[str, str]:
         """token -> dictionaries, comma-separated in the order they are consulted."""
         return dict(json.loads(self.mapping))
 
 
 @dataclass(frozen=True)
-class TextSearchDict:
+class TextSearchDict(_Named):
     """A text search dictionary: template and options."""
 
     schema: str
@@ -396,13 +404,9 @@ class TextSearchDict:
     template: str
     options: str | None
 
-    @property
-    def quoted(self) -> str:
-        return _q(self.schema, self.name)
-
 
 @dataclass
-class Partitioning:
+class Partitioning(_Named):
     """A partitioned table or a partition, as PostgreSQL describes it."""
 
     schema: str
@@ -412,13 +416,9 @@ class Partitioning:
     bound: str | None  # "FOR VALUES FROM (...) TO (...)" for partitions
     parent: str | None  # quoted "schema"."name" of the parent partitioned table
 
-    @property
-    def quoted(self) -> str:
-        return _q(self.schema, self.name)
-
 
 @dataclass
-class PartIndex:
+class PartIndex(_Named):
     """An index on a partitioned table or a partition."""
 
     schema: str
@@ -427,10 +427,6 @@ class PartIndex:
     valid: bool
     parent: str | None  # quoted parent index, when attached
     definition: str
-
-    @property
-    def quoted(self) -> str:
-        return _q(self.schema, self.name)
 
 
 @dataclass

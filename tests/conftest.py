@@ -73,6 +73,34 @@ def _no_scratch_left(request: pytest.FixtureRequest) -> Iterator[None]:
         assert not left, f"scratch databases left behind: {sorted(left)}"
 
 
+def no_scratch_created(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A per-module replacement for ``_no_scratch_left`` (see test_models, test_sources).
+
+    conftest's check lists every scratch database on the test server, which fails whenever
+    another process is mid-command on a shared DIFFCHECK_TEST_DSN and misses other servers.
+    This one records the scratch databases the test creates, on any server (the embedded
+    one included), and asserts that none of them exists afterwards."""
+    from diffcheck import pg, scratch
+
+    created: list[tuple[str, str]] = []
+    original = scratch.ScratchServer.create
+
+    def create(self: scratch.ScratchServer) -> scratch.ScratchDB:
+        db = original(self)
+        created.append((self.admin_url, db.name))
+        return db
+
+    monkeypatch.setattr(scratch.ScratchServer, "create", create)
+    yield
+    left = []
+    for admin_url, name in created:
+        with pg.connection(admin_url, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone():
+                left.append(name)
+    assert not left, f"scratch databases left behind: {left}"
+
+
 @dataclass
 class DB:
     """A test database."""

@@ -14,13 +14,13 @@ import json
 import re
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DB, ROOT, Run, schema_files
+from conftest import DB, ROOT, Run, no_scratch_created, schema_files
 
-from diffcheck import pg, scratch, sources
+from diffcheck import pg, sources
 
 if str(ROOT) not in sys.path:  # examples/ is not an installed package
     sys.path.insert(0, str(ROOT))
@@ -34,29 +34,8 @@ EXCLUDE_ARGS = [arg for glob in EXCLUDE for arg in ("--exclude", glob)]
 RunCli = Callable[..., Run]
 
 
-@pytest.fixture(autouse=True)
-def _no_scratch_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Overrides conftest's check of the same name, which lists every scratch database on the
-    test server and so fails whenever another process is mid-command on a shared
-    DIFFCHECK_TEST_DSN. This one records the scratch databases this test creates, on any
-    server (the embedded one included), and asserts that none of them exists afterwards."""
-    created: list[tuple[str, str]] = []
-    original = scratch.ScratchServer.create
-
-    def create(self: scratch.ScratchServer) -> scratch.ScratchDB:
-        db = original(self)
-        created.append((self.admin_url, db.name))
-        return db
-
-    monkeypatch.setattr(scratch.ScratchServer, "create", create)
-    yield
-    left = []
-    for admin_url, name in created:
-        with pg.connection(admin_url, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (name,))
-            if cur.fetchone():
-                left.append(name)
-    assert not left, f"scratch databases left behind: {left}"
+# Overrides conftest's whole-server check: these tests also build on embedded servers.
+_no_scratch_left = pytest.fixture(autouse=True, name="_no_scratch_left")(no_scratch_created)
 
 
 def _module_name(stem: str) -> str:
