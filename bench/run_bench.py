@@ -4,10 +4,14 @@ For each size N (synthetic trading schemas from bench/generate.py) and each real
 ../shared/corpus/real/, measured on one server in one run:
 
 - cold check: ``diffcheck check --no-cache`` (build scratch, inspect both, diff, drop);
-- warm check: ``diffcheck check`` with the desired inspection cached;
+- warm check: ``diffcheck check`` with the desired inspection cached, of live against its
+  own schema (the CI gate's everyday case: in sync, so only live is inspected);
 - plan: ``diffcheck plan`` with rehearsal and rollback;
 - raw: migra's own steps (create scratch, load, inspect both, diff, drop), stock schemainspect;
-- floor: stock inspection of live + loading a pickled desired inspection + the diff;
+- floor: stock inspection of live + loading a pickled desired inspection + the diff, for
+  the same in-sync pair as the warm check;
+- inspect: diffcheck's own inspection of live (schemainspect with the query fixes, plus
+  diffcheck's catalog facts), in process;
 - peak memory (max RSS) of the cold check process.
 
 Prints a Markdown table; ``--write`` also stores it in bench/RESULTS.md."""
@@ -122,6 +126,15 @@ def _stock_inspect(url: str) -> object:
         obj.PostgreSQL.execute = patched
 
 
+def dc_inspect(url: str) -> None:
+    """diffcheck's inspection of one database: what every check does to live."""
+    sys.path.insert(0, str(ROOT))
+    from diffcheck import engine, pg
+
+    with pg.connection(url, role="bench database") as conn:
+        engine.inspect(conn, "bench", engine.Filters())
+
+
 def floor(live_url: str, pickled: bytes) -> None:
     """Stock inspection of live + unpickling the desired inspection + the diff."""
     from migra import Migration
@@ -141,6 +154,9 @@ def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs:
     tmp = Path(tempfile.mkdtemp(prefix="diffcheck-bench-"))
     desired = tmp / "schema.sql"
     desired.write_text(desired_sql)
+    same = tmp / "same" / "schema.sql"  # live's own schema: the in-sync (warm) case
+    same.parent.mkdir()
+    same.write_text(live_sql)
     env = dict(os.environ, DIFFCHECK_CACHE_DIR=str(tmp / "cache"), NO_COLOR="1")
     try:
         with contextlib.closing(psycopg2.connect(live)) as conn, conn.cursor() as cur:
@@ -156,18 +172,20 @@ def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs:
 
         row["cold check s"] = timed(cold, runs)
         row["peak MB"] = rss[0]
-        cli(base, env)  # fill the cache
-        row["warm check s"] = timed(lambda: cli(base, env), runs)
+        warm = ["check", "--live", live, "--desired", str(same), "-q"]
+        cli(warm, env)  # fill the cache
+        row["warm check s"] = timed(lambda: cli(warm, env), runs)
         plan_path = tmp / "plans" / "p.sql"
         row["plan s"] = timed(lambda: cli(["plan", "--live", live, "--desired", str(desired),
                                            "-o", str(plan_path), "-q"], env), max(1, runs // 2))
         row["raw migra s"] = timed(lambda: raw_migra(admin_url, live, desired_sql), runs)
-        scratch = create_db(admin_url, desired_sql)
+        scratch = create_db(admin_url, live_sql)
         try:
             pickled = pickle.dumps(_without_cursor(_stock_inspect(scratch)))
         finally:
             drop_db(admin_url, scratch)
         row["floor s"] = timed(lambda: floor(live, pickled), runs)
+        row["inspect s"] = timed(lambda: dc_inspect(live), runs)
         row["warm/floor"] = row["warm check s"] / row["floor s"]  # type: ignore[operator]
         row["cold/raw"] = row["cold check s"] / row["raw migra s"]  # type: ignore[operator]
         row["ms/table (cold)"] = 1000 * row["cold check s"] / max(1, row["tables"])  # type: ignore[operator]
@@ -185,7 +203,7 @@ def _without_cursor(insp: object) -> object:
 def table(rows: list[dict]) -> str:
     """Rows as Markdown."""
     cols = ["schema", "tables", "cold check s", "warm check s", "plan s", "raw migra s",
-            "floor s", "warm/floor", "cold/raw", "ms/table (cold)", "peak MB"]
+            "floor s", "inspect s", "warm/floor", "cold/raw", "ms/table (cold)", "peak MB"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         cells = [f"{r[c]:.2f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols]

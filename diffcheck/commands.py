@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, sources
+from . import cache, normalize, sources
 from . import dsn as dsnlib
 from .config import Settings
 from .engine import Inspection, column_types
@@ -54,8 +54,13 @@ def check(settings: Settings, progress: Progress | None = None) -> DiffResult:
             idesired, desired_side = desired_inspection(ws, source)
             ilive = live_future.result()
         statements = ws.diff_inspections(ilive, idesired, context=desired_side)
-        if statements and desired_side is None:
-            # Cached inspection, but texts differ: build the desired side to round-trip them.
+        if (
+            statements
+            and desired_side is None
+            and normalize.needs_round_trip(ilive.inspector, idesired.inspector)
+        ):
+            # Cached inspection, but expression texts differ: build the desired side to
+            # round-trip them. Differences of whole objects or attributes need no database.
             desired_side = ws.build(source)
             idesired = ws.inspect(desired_side)
             statements = ws.diff_inspections(ws.inspect(live_side), idesired, desired_side)

@@ -16,7 +16,7 @@ side's text is replaced by the ``to`` side's, so migra sees them equal."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pglast
@@ -85,14 +85,18 @@ def _rel(schema: str, name: str) -> sql.Composable:
     return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
 
 
-def _norm_constraints(ctx: _Context, a: Any, b: Any) -> int:
-    n = 0
+def _constraint_pairs(a: Any, b: Any) -> Iterator[tuple[Any, Any]]:
     for key, ca in a.constraints.items():
         cb = b.constraints.get(key)
         if cb is None or ca.definition == cb.definition:
             continue
-        if getattr(cb, "constraint_type", None) not in ("CHECK", "EXCLUDE", "c", "x"):
-            continue
+        if getattr(cb, "constraint_type", None) in ("CHECK", "EXCLUDE", "c", "x"):
+            yield ca, cb
+
+
+def _norm_constraints(ctx: _Context, a: Any, b: Any) -> int:
+    n = 0
+    for ca, cb in _constraint_pairs(a, b):
 
         def build(text: str, c: Any = cb) -> tuple[sql.Composable, sql.Composable]:
             stmt = sql.SQL("alter table {} add constraint {} {}").format(
@@ -111,8 +115,7 @@ def _norm_constraints(ctx: _Context, a: Any, b: Any) -> int:
     return n
 
 
-def _norm_defaults(ctx: _Context, a: Any, b: Any) -> int:
-    n = 0
+def _default_pairs(a: Any, b: Any) -> Iterator[tuple[Any, str, Any, Any]]:
     for key, ta in a.tables.items():
         tb = b.tables.get(key)
         if tb is None:
@@ -123,27 +126,30 @@ def _norm_defaults(ctx: _Context, a: Any, b: Any) -> int:
                 continue
             if col_a.default == col_b.default or col_a.is_generated or col_b.is_generated:
                 continue
-            if col_a.is_identity or col_b.is_identity:
-                continue
+            if not (col_a.is_identity or col_b.is_identity):
+                yield tb, cname, col_a, col_b
 
-            def build(
-                text: str, t: Any = tb, c: str = cname
-            ) -> tuple[sql.Composable, sql.Composable]:
-                rel = _rel(t.schema, t.name)
-                stmt = sql.SQL("alter table {} alter column {} set default {}").format(
-                    rel, sql.Identifier(c), sql.SQL(text)
-                )
-                query = sql.SQL(
-                    "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d "
-                    "join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum "
-                    "where d.adrelid = {}::regclass and a.attname = {}"
-                ).format(sql.Literal(rel.as_string(ctx.conn)), sql.Literal(c))
-                return stmt, query
 
-            fa, fb = ctx.fixpoint(col_a.default, build), ctx.fixpoint(col_b.default, build)
-            if fa is not None and fa == fb:
-                col_a.default = col_b.default
-                n += 1
+def _norm_defaults(ctx: _Context, a: Any, b: Any) -> int:
+    n = 0
+    for tb, cname, col_a, col_b in _default_pairs(a, b):
+
+        def build(text: str, t: Any = tb, c: str = cname) -> tuple[sql.Composable, sql.Composable]:
+            rel = _rel(t.schema, t.name)
+            stmt = sql.SQL("alter table {} alter column {} set default {}").format(
+                rel, sql.Identifier(c), sql.SQL(text)
+            )
+            query = sql.SQL(
+                "select pg_get_expr(d.adbin, d.adrelid) from pg_attrdef d "
+                "join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum "
+                "where d.adrelid = {}::regclass and a.attname = {}"
+            ).format(sql.Literal(rel.as_string(ctx.conn)), sql.Literal(c))
+            return stmt, query
+
+        fa, fb = ctx.fixpoint(col_a.default, build), ctx.fixpoint(col_b.default, build)
+        if fa is not None and fa == fb:
+            col_a.default = col_b.default
+            n += 1
     return n
 
 
@@ -160,13 +166,17 @@ def _renamed_index(definition: str) -> str | None:
     return str(RawStream()(node))
 
 
+def _index_pairs(a: Any, b: Any) -> Iterator[tuple[Any, Any]]:
+    for key, ia in a.indexes.items():
+        ib = b.indexes.get(key)
+        if ib is not None and ia != ib:
+            yield ia, ib
+
+
 def _norm_indexes(ctx: _Context, a: Any, b: Any) -> int:
     n = 0
     fields = ("definition", "key_expressions", "partial_predicate", "key_options", "key_columns")
-    for key, ia in a.indexes.items():
-        ib = b.indexes.get(key)
-        if ib is None or ia == ib:
-            continue
+    for ia, ib in _index_pairs(a, b):
 
         def build(text: str, i: Any = ib) -> tuple[sql.Composable, sql.Composable]:
             renamed = _renamed_index(text) or "select 1/0"
@@ -187,14 +197,18 @@ def _norm_indexes(ctx: _Context, a: Any, b: Any) -> int:
     return n
 
 
-def _norm_views(ctx: _Context, a: Any, b: Any) -> int:
-    n = 0
+def _view_pairs(a: Any, b: Any) -> Iterator[tuple[Any, Any]]:
     for key, va in a.selectables.items():
         vb = b.selectables.get(key)
         if vb is None or getattr(vb, "relationtype", None) not in ("v", "m"):
             continue
-        if va.relationtype != vb.relationtype or va.definition == vb.definition:
-            continue
+        if va.relationtype == vb.relationtype and va.definition != vb.definition:
+            yield va, vb
+
+
+def _norm_views(ctx: _Context, a: Any, b: Any) -> int:
+    n = 0
+    for va, vb in _view_pairs(a, b):
         kind = "materialized view" if vb.relationtype == "m" else "view"
         suffix = " with no data" if vb.relationtype == "m" else ""
 
@@ -217,12 +231,16 @@ def _norm_views(ctx: _Context, a: Any, b: Any) -> int:
     return n
 
 
-def _norm_policies(ctx: _Context, a: Any, b: Any) -> int:
-    n = 0
+def _policy_pairs(a: Any, b: Any) -> Iterator[tuple[Any, Any]]:
     for key, pa in a.rlspolicies.items():
         pb = b.rlspolicies.get(key)
-        if pb is None or (pa.qual == pb.qual and pa.withcheck == pb.withcheck):
-            continue
+        if pb is not None and (pa.qual != pb.qual or pa.withcheck != pb.withcheck):
+            yield pa, pb
+
+
+def _norm_policies(ctx: _Context, a: Any, b: Any) -> int:
+    n = 0
+    for pa, pb in _policy_pairs(a, b):
 
         def build_one(column: str, p: Any = pb) -> Callable[[str], tuple[Any, Any]]:
             def build(text: str) -> tuple[sql.Composable, sql.Composable]:
@@ -255,6 +273,20 @@ def _norm_policies(ctx: _Context, a: Any, b: Any) -> int:
             pa.qual, pa.withcheck = pb.qual, pb.withcheck
             n += 1
     return n
+
+
+def needs_round_trip(a: Any, b: Any) -> bool:
+    """Whether any expression differs in text between ``a`` and ``b``, i.e. whether
+    :func:`normalize_pair` has anything to decide (and so needs a database shaped like ``b``).
+    When only whole objects, columns or attributes differ, no scratch database is needed."""
+    pairs: tuple[Iterator[Any], ...] = (
+        _constraint_pairs(a, b),
+        _default_pairs(a, b),
+        _index_pairs(a, b),
+        _view_pairs(a, b),
+        _policy_pairs(a, b),
+    )
+    return any(next(p, None) is not None for p in pairs)
 
 
 def normalize_pair(a: Any, b: Any, context: Connection) -> int:

@@ -705,4 +705,26 @@ def fix(statements: list[str], a: Any, b: Any) -> list[str]:
     edges = _edges(stmts, a)
     ids = {id(s): i for i, s in enumerate(stmts)}
     edges |= {(ids[id(x)], ids[id(y)]) for x, y in extra if x is not y}
-    return [s.text for s in _toposort(stmts, edges)]
+    return _without_repeated_drops(_toposort(stmts, edges))
+
+
+def _without_repeated_drops(stmts: list[Stmt]) -> list[str]:
+    """The statements' texts, less a ``DROP … IF EXISTS`` repeating an earlier identical one
+    with nothing re-creating its object in between (migra and a rebuild around a change can
+    both drop the same view): the second is a no-op that only lengthens the review."""
+    out: list[str] = []
+    dropped: set[str] = set()
+    by_name: dict[tuple[str, str], list[tuple[Key, str]]] = {}
+    for s in stmts:
+        for c in s.creates:
+            for key, text in by_name.get((c[0], c[3]), ()):
+                if _matches(c, key):
+                    dropped.discard(text)
+        if isinstance(s.node, ast.DropStmt) and s.node.missing_ok and not s.creates:
+            if s.text in dropped:
+                continue
+            dropped.add(s.text)
+            for r in s.removes:
+                by_name.setdefault((r[0], r[3]), []).append((r, s.text))
+        out.append(s.text)
+    return out
