@@ -1,0 +1,48 @@
+"""Import-time fix for schemainspect: loading its SQL files took a second per process.
+
+``schemainspect.pg.obj`` reads 17 query files at import through ``misc.resource_text``,
+which finds the calling module with ``inspect.stack()``: that reads the source of every
+frame on the stack, about 60 ms a call here, so ``import migra`` cost ~1 s of every CLI run.
+``schemainspect.misc`` (which imports nothing from its package) is loaded first, on its own,
+and its caller lookup replaced by a frame walk giving the same module name."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import FrameType
+
+_MODULE = "schemainspect.misc"
+
+
+def _external_caller() -> str:
+    """The name of the first module up the stack that is not schemainspect.misc."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if name != _MODULE and isinstance(name, str):
+            return name
+        frame = frame.f_back
+    raise LookupError("no caller outside schemainspect.misc")
+
+
+def preload() -> None:
+    """Load schemainspect.misc with the fast caller lookup (no-op if already imported)."""
+    if _MODULE in sys.modules:
+        return
+    package = importlib.util.find_spec("schemainspect")
+    if package is None or not package.submodule_search_locations:
+        return
+    path = Path(next(iter(package.submodule_search_locations))) / "misc.py"
+    spec = importlib.util.spec_from_file_location(_MODULE, path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[_MODULE] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules[_MODULE]  # let the normal import report whatever is wrong
+        raise
+    module.external_caller = _external_caller  # type: ignore[attr-defined]
