@@ -46,3 +46,9 @@ def preload() -> None:
         del sys.modules[_MODULE]  # let the normal import report whatever is wrong
         raise
     module.external_caller = _external_caller  # type: ignore[attr-defined]
+    # A submodule found already in sys.modules is not bound as an attribute of its package
+    # by the import system, and migra reads ``schemainspect.misc.quoted_identifier`` through
+    # the package: import the package now (fast, with the lookup replaced) and bind it.
+    import schemainspect  # type: ignore[import-untyped]
+
+    schemainspect.misc = module

@@ -1,9 +1,6 @@
--- enum__rename_value: enum value renamed (ALTER TYPE ... RENAME VALUE, or recreate)
+-- enum__rename_value: an enum label is renamed (values in use)
 -- state: AFTER (loads into an empty PostgreSQL 15 database)
 -- expect: converge
 
 CREATE TYPE public.mood AS ENUM ('sad', 'fine', 'happy');
-CREATE TABLE public.person (
-    id integer PRIMARY KEY,
-    current_mood public.mood
-);
+CREATE TABLE public.person (id integer, m public.mood DEFAULT 'fine');

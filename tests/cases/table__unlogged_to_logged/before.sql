@@ -1,5 +1,5 @@
--- table__unlogged_to_logged: UNLOGGED table becomes LOGGED (migra ignores persistence)
+-- table__unlogged_to_logged: an UNLOGGED table becomes logged
 -- state: BEFORE (loads into an empty PostgreSQL 15 database)
 -- expect: converge
 
-CREATE UNLOGGED TABLE public.session_cache (key text PRIMARY KEY, payload jsonb);
+CREATE UNLOGGED TABLE public.cache (k text PRIMARY KEY, v text);

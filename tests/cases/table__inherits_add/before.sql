@@ -1,0 +1,6 @@
+-- table__inherits_add: a plain table starts inheriting from another (classic inheritance, not partitioning)
+-- state: BEFORE (loads into an empty PostgreSQL 15 database)
+-- expect: converge
+
+CREATE TABLE public.base (id integer, note text);
+CREATE TABLE public.child (id integer, note text, extra integer);

@@ -1,0 +1,27 @@
+"""diffcheck._preload: schemainspect loads fast and is still whole."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_schemainspect_is_complete_after_the_preload() -> None:
+    import diffcheck  # noqa: F401 - the preload runs on import
+    import schemainspect  # type: ignore[import-untyped]
+    from schemainspect.pg import obj  # type: ignore[import-untyped]
+
+    # migra reads schemainspect.misc through the package (Changes.mv_indexes).
+    assert schemainspect.misc.quoted_identifier("t", "s") == '"s"."t"'
+    assert schemainspect.misc.external_caller.__module__ == "diffcheck._preload"
+    # The query files were found through the replaced caller lookup.
+    assert "pg_class" in obj.ALL_RELATIONS_QUERY and "pg_proc" in obj.FUNCTIONS_QUERY
+
+
+def test_a_fresh_process_imports_migra_with_the_preload() -> None:
+    code = (
+        "import diffcheck, migra.changes, schemainspect, sys; "
+        "print(type(schemainspect.misc).__name__, 'schemainspect.pg.obj' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["module", "True"]
