@@ -7,9 +7,10 @@ import sys
 
 
 def test_schemainspect_is_complete_after_the_preload() -> None:
-    import diffcheck  # noqa: F401 - the preload runs on import
     import schemainspect  # type: ignore[import-untyped]
     from schemainspect.pg import obj  # type: ignore[import-untyped]
+
+    import diffcheck  # noqa: F401 - the preload runs on import
 
     # migra reads schemainspect.misc through the package (Changes.mv_indexes).
     assert schemainspect.misc.quoted_identifier("t", "s") == '"s"."t"'
