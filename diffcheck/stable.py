@@ -16,9 +16,17 @@ differs, and a fingerprint taken of the restored copy is not the fingerprint of 
 The cure is exact: an ARRAY constructor under a cast is first cast to its own element type,
 ``((ARRAY[...])::character varying[])::text[]``. The inner cast is a no-op (the elements
 already have that type), so PostgreSQL keeps the ArrayExpr intact and applies the outer cast
-as a RelabelType, which is the original tree. The statement is changed by splicing those
-few characters at positions pglast's parser and scanner report; the rest of the text, its
-formatting and its comments are left byte for byte as they were."""
+as a RelabelType, which is the original tree.
+
+The second case: in a set operation's branches other than the leftmost, column names are
+invisible, so PostgreSQL prints no alias for an expression whose name is ``?column?``
+(``SELECT x, NULL FROM b`` inside a UNION deparses as ``NULL::integer``). Parsed again, that
+expression is named after its type (``int4``) and deparses as ``NULL::integer AS int4``.
+Such targets get the name they had, ``AS "?column?"``, which PostgreSQL does not print.
+
+Statements are changed by splicing those few characters at positions pglast's parser and
+scanner report; the rest of the text, its formatting and its comments are left byte for byte
+as they were."""
 
 from __future__ import annotations
 
@@ -29,9 +37,38 @@ from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
-# A cheap pre-filter: only text containing an ARRAY constructor can need protection, and
-# parsing every statement of a large dump would cost more than the whole restore.
-_MARKER = "array["
+# Cheap pre-filters: only text containing an ARRAY constructor or a set operation can need
+# protection, and parsing every statement of a large dump would cost more than the restore.
+_MARKERS = ("array[", "union", "intersect", "except")
+_UNNAMED = ' AS "?column?"'
+# Tokens that end a target list entry at nesting depth 0.
+_TARGET_END = frozenset(
+    {
+        "ASCII_44",  # ,
+        "ASCII_59",  # ;
+        "FROM",
+        "WHERE",
+        "GROUP_P",
+        "HAVING",
+        "WINDOW",
+        "ORDER",
+        "LIMIT",
+        "OFFSET",
+        "UNION",
+        "INTERSECT",
+        "EXCEPT",
+        "INTO",
+        "FETCH",
+        "FOR",
+    }
+)
+_OPEN = frozenset({"ASCII_40", "ASCII_91"})  # ( [
+_CLOSE = frozenset({"ASCII_41", "ASCII_93"})  # ) ]
+
+
+def _candidate(text: str) -> bool:
+    lowered = text.lower().replace(" ", "")
+    return any(m in lowered for m in _MARKERS)
 
 
 class _Casts(Visitor):  # type: ignore[misc]
@@ -41,6 +78,24 @@ class _Casts(Visitor):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.found: list[tuple[int, str]] = []
+        self.unnamed: list[int] = []  # locations of targets to name "?column?"
+        self._seen: set[int] = set()
+
+    def visit_SelectStmt(self, _ancestors: object, node: ast.SelectStmt) -> None:
+        if id(node) in self._seen or not _is_setop(node):
+            return
+        for leaf, leftmost in _leaves(node, True, self._seen):
+            if leftmost:
+                continue
+            for target in leaf.targetList or ():
+                if (
+                    isinstance(target, ast.ResTarget)
+                    and target.name is None
+                    and not isinstance(target.val, ast.ColumnRef)
+                    and target.location is not None
+                    and target.location >= 0
+                ):
+                    self.unnamed.append(target.location)
 
     def visit_TypeCast(self, _ancestors: object, node: ast.TypeCast) -> None:
         arg = node.arg
@@ -54,6 +109,37 @@ class _Casts(Visitor):  # type: ignore[misc]
         if _type_sql(node.typeName) == element + "[]":
             return  # the outer cast is already the element type's array: nothing moves
         self.found.append((arg.location, element))
+
+
+def _is_setop(node: ast.SelectStmt) -> bool:
+    return node.larg is not None and node.rarg is not None
+
+
+def _leaves(
+    node: ast.SelectStmt, leftmost: bool, seen: set[int]
+) -> Iterator[tuple[ast.SelectStmt, bool]]:
+    """The plain SELECT branches of a set operation, each with whether it is the leftmost."""
+    seen.add(id(node))
+    if node.larg is None or node.rarg is None:
+        yield node, leftmost
+        return
+    yield from _leaves(node.larg, leftmost, seen)
+    yield from _leaves(node.rarg, False, seen)
+
+
+def _target_end(text: str, start: int) -> int | None:
+    """Index just past the target list entry (expression) starting at ``start``."""
+    depth = 0
+    last_end: int | None = None
+    for token in scan(text[start:]):
+        if depth == 0 and (token.name in _TARGET_END or token.name in _CLOSE):
+            return last_end
+        if token.name in _OPEN:
+            depth += 1
+        elif token.name in _CLOSE:
+            depth -= 1
+        last_end = start + token.end + 1
+    return last_end
 
 
 def _type_sql(type_name: ast.TypeName) -> str:
@@ -88,7 +174,7 @@ def _bracket_end(text: str, start: int) -> int | None:
 def protect(statement: str) -> str:
     """``statement`` with every unstable ARRAY cast protected (unchanged if none, or if the
     text does not parse: PostgreSQL will then report the error itself)."""
-    if _MARKER not in statement.lower().replace(" ", ""):
+    if not _candidate(statement):
         return statement
     try:
         tree = parse_sql(statement)
@@ -97,16 +183,28 @@ def protect(statement: str) -> str:
     visitor = _Casts()
     for raw in tree:
         visitor(raw)
-    if not visitor.found:
+    if not visitor.found and not visitor.unnamed:
         return statement
-    text = statement
-    # Right to left, so earlier positions stay valid; nested constructors are handled
-    # because an inner one always starts after its outer one.
-    for location, element in sorted(visitor.found, reverse=True):
-        end = _bracket_end(text, location)
+    # Every edit as (position, kind, data), applied right to left so that earlier positions
+    # stay valid. An alias goes after its whole expression, so its insertion point is
+    # computed first, on the original text, and is never inside a cast's constructor.
+    edits: list[tuple[int, str, str]] = []
+    for location in visitor.unnamed:
+        end = _target_end(statement, location)
         if end is None:
             return statement
-        text = f"{text[:location]}({text[location:end]})::{element}[]{text[end:]}"
+        edits.append((end, "alias", ""))
+    for location, element in visitor.found:
+        edits.append((location, "cast", element))
+    text = statement
+    for position, kind, element in sorted(edits, reverse=True):
+        if kind == "alias":
+            text = text[:position] + _UNNAMED + text[position:]
+            continue
+        end = _bracket_end(text, position)
+        if end is None:
+            return statement
+        text = f"{text[:position]}({text[position:end]})::{element}[]{text[end:]}"
     return text
 
 
@@ -129,7 +227,7 @@ def _statements(script: str) -> Iterator[tuple[int, int]]:
 
 def protect_script(script: str) -> str:
     """A pg_dump script with :func:`protect` applied to every statement that needs it."""
-    if _MARKER not in script.lower().replace(" ", ""):
+    if not _candidate(script):
         return script
     out: list[str] = []
     last = 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import blindspots, columns, ordering, partitions
+from . import blindspots, collations, columns, ordering, partitions
 from . import functions as _functions  # noqa: F401 - patches function equality on import
 from .common import refusal
 
@@ -21,8 +21,10 @@ def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
 
 
 def annotate(inspector: Any) -> None:
-    """Fill in what migra's statements need from the facts (qualified collation names)."""
+    """Fill in what migra's statements need from the facts (qualified collation names,
+    collation definitions)."""
     columns.qualify_collations(inspector)
+    collations.annotate(inspector)
 
 
 def postprocess(statements: list[str], a: Any, b: Any, *, privileges: bool = False) -> list[str]:
@@ -32,6 +34,7 @@ def postprocess(statements: list[str], a: Any, b: Any, *, privileges: bool = Fal
     # attachment, identity -> serial) are corrected before anything is reordered.
     statements = blindspots.fix_migra(statements, a, b)
     statements = partitions.fix(statements, a, b)
+    statements = collations.fix(statements, a, b)
     statements = statements + blindspots.statements(a, b)
     statements = ordering.fix(statements, a, b)
     if privileges:

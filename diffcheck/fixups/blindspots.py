@@ -27,16 +27,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import bs_comments, bs_indexes, bs_migra, bs_objects, bs_relations, bs_sequences
+from . import bs_comments, bs_indexes, bs_migra, bs_objects, bs_relations, bs_sequences, collations
 from . import privileges as bs_privileges
 from .bs_common import Touched
 from .common import refusal
 
 # Bumped whenever the facts' shape changes: facts read by another diffcheck (a cached desired
 # inspection) are refused rather than compared as if nothing were there.
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 
-_MODULES = (bs_sequences, bs_relations, bs_indexes, bs_objects, bs_comments, bs_privileges)
+_MODULES = (
+    bs_sequences,
+    bs_relations,
+    bs_indexes,
+    bs_objects,
+    bs_comments,
+    bs_privileges,
+    collations,
+)
 
 
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:

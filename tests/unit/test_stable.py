@@ -78,3 +78,16 @@ def test_restore_search_path_replaces_only_pg_dumps_reset() -> None:
         "SELECT pg_catalog.set_config('search_path', '\"$user\", public', false);\nCREATE",
     )
     assert with_search_path(script, "it's").count("'it''s'") == 1
+
+
+def test_unnamed_targets_of_later_set_operation_branches_keep_their_name() -> None:
+    view = (
+        "CREATE VIEW v AS SELECT q.x FROM (SELECT a.x, a.y FROM a UNION ALL "
+        "SELECT b.x, NULL::integer FROM b UNION ALL SELECT c.x, c.y + 1 FROM c) q"
+    )
+    assert protect(view) == view.replace(
+        "NULL::integer FROM b", 'NULL::integer AS "?column?" FROM b'
+    ).replace("c.y + 1 FROM c", 'c.y + 1 AS "?column?" FROM c')
+    # The leftmost branch names the columns; aliased and plain column targets are left alone.
+    plain = "SELECT 1 + 1 FROM a UNION SELECT b.x FROM b UNION SELECT 2 AS two FROM c"
+    assert protect(plain) == plain
