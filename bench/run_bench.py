@@ -23,7 +23,6 @@ import contextlib
 import os
 import pickle
 import platform
-import resource
 import secrets
 import statistics
 import subprocess
@@ -85,12 +84,15 @@ def timed(fn: Callable[[], object], runs: int) -> float:
 
 
 def cli(args: list[str], env: dict[str, str]) -> tuple[int, int]:
-    """Run diffcheck as a child; (exit code, peak RSS of the child in MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    code = subprocess.call([sys.executable, "-m", "diffcheck", *args], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return code, max(after, before) // 1024
+    """Run diffcheck as a child; (exit code, peak RSS of that child alone in MB).
+
+    ``os.wait4`` gives the child's own rusage; RUSAGE_CHILDREN would be the largest of every
+    child this script has run so far."""
+    proc = subprocess.Popen([sys.executable, "-m", "diffcheck", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_maxrss // 1024
 
 
 def raw_migra(admin_url: str, live_url: str, sql_text: str) -> None:
