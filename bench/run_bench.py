@@ -86,13 +86,20 @@ def timed(fn: Callable[[], object], runs: int) -> float:
 def cli(args: list[str], env: dict[str, str]) -> tuple[int, int]:
     """Run diffcheck as a child; (exit code, peak RSS of that child alone in MB).
 
-    ``os.wait4`` gives the child's own rusage; RUSAGE_CHILDREN would be the largest of every
-    child this script has run so far."""
-    proc = subprocess.Popen([sys.executable, "-m", "diffcheck", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss // 1024
+    Measured by ``/usr/bin/time`` when present: a child forked from this (large) process
+    starts with this process's RSS as its high-water mark, so its own rusage overstates it;
+    time's child is forked from time, which is small."""
+    command = [sys.executable, "-m", "diffcheck", *args]
+    timer = "/usr/bin/time"
+    if not os.path.exists(timer):
+        code = subprocess.call(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        return code, 0
+    proc = subprocess.run([timer, "-f", "%M", *command], env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    lines = proc.stderr.strip().splitlines()
+    peak_kb = int(lines[-1]) if lines and lines[-1].isdigit() else 0
+    return proc.returncode, peak_kb // 1024
 
 
 def raw_migra(admin_url: str, live_url: str, sql_text: str) -> None:
