@@ -42,13 +42,18 @@ def preload() -> None:
     sys.modules[_MODULE] = module
     try:
         spec.loader.exec_module(module)
-    except Exception:
-        del sys.modules[_MODULE]  # let the normal import report whatever is wrong
-        raise
-    module.external_caller = _external_caller  # type: ignore[attr-defined]
-    # A submodule found already in sys.modules is not bound as an attribute of its package
-    # by the import system, and migra reads ``schemainspect.misc.quoted_identifier`` through
-    # the package: import the package now (fast, with the lookup replaced) and bind it.
-    import schemainspect  # type: ignore[import-untyped]
+        module.external_caller = _external_caller  # type: ignore[attr-defined]
+        # A submodule found already in sys.modules is not bound as an attribute of its
+        # package by the import system, and migra reads ``schemainspect.misc.quoted_identifier``
+        # through the package: import the package now (fast, lookup replaced) and bind it.
+        import schemainspect  # type: ignore[import-untyped]
 
-    schemainspect.misc = module
+        schemainspect.misc = module
+    except Exception:
+        # Never break ``import diffcheck`` (the pytest plugin imports it in every user's test
+        # session): undo, and let the normal import of migra report whatever is wrong, where
+        # it is needed.
+        for name in [
+            n for n in sys.modules if n == "schemainspect" or n.startswith("schemainspect.")
+        ]:
+            del sys.modules[name]

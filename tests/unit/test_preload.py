@@ -26,3 +26,14 @@ def test_a_fresh_process_imports_migra_with_the_preload() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["module", "True"]
+
+
+def test_import_diffcheck_survives_a_broken_schemainspect() -> None:
+    # setuptools >= 81 has no pkg_resources: schemainspect cannot import, but diffcheck (and
+    # its pytest plugin, loaded in every user's test session) must still import.
+    code = (
+        "import sys; sys.modules['pkg_resources'] = None; import diffcheck; "
+        "print('schemainspect' in sys.modules, 'schemainspect.misc' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
