@@ -209,20 +209,19 @@ def protect(statement: str) -> str:
 
 
 def _statements(script: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each SQL statement of a pg_dump script, psql meta-command lines
-    blanked (same length) so that positions stay those of the original text."""
-    lines = script.splitlines(keepends=True)
-    blanked = "".join(
-        (" " * (len(ln) - 1) + "\n") if ln.lstrip().startswith("\\") else ln for ln in lines
-    )
+    """(start, end) of each SQL statement of a pg_dump script, split by the schema loader
+    (which blanks pg_dump's psql meta-command lines, keeping positions). A script it refuses
+    yields nothing: it is then restored unchanged, and psql reports what is wrong."""
+    # Imported here: the loader imports pg, which imports this module.
+    from .errors import SchemaLoadError
+    from .loader import split
+
     try:
-        tree = parse_sql(blanked)
-    except ParseError:
+        _, statements = split(script, "<dump>")
+    except SchemaLoadError:
         return
-    for raw in tree:
-        start = raw.stmt_location or 0
-        length = raw.stmt_len or (len(blanked) - start)
-        yield start, start + length
+    for statement in statements:
+        yield statement.offset, statement.offset + len(statement.text)
 
 
 def protect_script(script: str) -> str:
@@ -234,7 +233,7 @@ def protect_script(script: str) -> str:
     for start, end in _statements(script):
         chunk = script[start:end]
         fixed = protect(chunk)
-        if fixed is not chunk and fixed != chunk:
+        if fixed != chunk:
             out.append(script[last:start])
             out.append(fixed)
             last = end
