@@ -7,10 +7,11 @@ every statement parses to exactly one statement."""
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +21,11 @@ import schemainspect  # type: ignore[import-untyped]
 from migra import Migration
 from pglast.parser import ParseError
 from schemainspect import get_inspector
+from schemainspect.pg import obj as si_obj  # type: ignore[import-untyped]
 
-from . import __version__, catalog, fixups, stable
+from . import __version__, catalog, fixups, snapshot, stable
 from .errors import UnsafeSQL
-from .pg import Connection
+from .pg import Connection, without_nested_loops
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,8 @@ class Filters:
 
     def keeps_name(self, schema: str | None, *names: str | None) -> bool:
         """False when any of ``schema.name`` matches an exclude glob."""
+        if not self.exclude:  # the usual case, asked once per catalog row
+            return True
         for name in names:
             if name and schema is not None:
                 full = f"{schema}.{name}"
@@ -135,27 +139,42 @@ def apply_filters(inspector: Any, filters: Filters) -> None:
 
 
 def inspect(
-    conn: Connection, label: str, filters: Filters, lock_timeout: float | None = None
+    conn: Connection,
+    label: str,
+    filters: Filters,
+    lock_timeout: float | None = None,
+    connect: Callable[[], Connection] | None = None,
 ) -> Inspection:
     """Inspect the database behind ``conn`` inside a read-only transaction (rolled back).
 
     Inspection takes ACCESS SHARE locks (pg_get_indexdef and friends), so a table held in
     ACCESS EXCLUSIVE elsewhere would block it forever; ``lock_timeout`` (seconds) bounds
-    that wait and turns it into a LockError the caller may retry."""
+    that wait and turns it into a LockError the caller may retry. With ``connect`` (more
+    connections to the same database), a large database is read over several connections
+    sharing one snapshot (see :mod:`diffcheck.snapshot`)."""
     import psycopg2.errors
 
     from .errors import LockError
     from .pg import server_major
 
+    settings = [("jit", "off")]
+    if lock_timeout is not None:
+        settings.append(("lock_timeout", str(int(max(lock_timeout, 0.001) * 1000))))
     old_autocommit = conn.autocommit
     conn.autocommit = False
     try:
         with conn.cursor() as cur:
-            cur.execute("set transaction read only")
-            if lock_timeout is not None:
-                cur.execute(f"set local lock_timeout = {int(max(lock_timeout, 0.001) * 1000)}")
+            _begin(cur, settings)
+            shared = None
+            if connect is not None and snapshot.worth_sharing(cur):
+                shared = snapshot.SharedSnapshot(conn, connect, snapshot.helpers(), settings)
+                if not shared.open():
+                    shared = None
+                    conn.rollback()
+                    _begin(cur, settings)
             try:
-                inspector = _inspect_cursor(cur, filters)
+                with shared or contextlib.nullcontext():
+                    inspector = _inspect_cursor(cur, filters, shared)
             except psycopg2.errors.LockNotAvailable as exc:
                 raise LockError(
                     f"inspecting {label}: {exc.diag.message_primary or 'lock timeout'}"
@@ -164,6 +183,13 @@ def inspect(
         conn.rollback()
         conn.autocommit = old_autocommit
     return Inspection(inspector=inspector, major=server_major(conn), label=label)
+
+
+def _begin(cur: Any, settings: list[tuple[str, str]]) -> None:
+    # One snapshot for every query (and for the helpers that import it).
+    cur.execute("set transaction isolation level repeatable read, read only")
+    for name, value in settings:
+        cur.execute("select pg_catalog.set_config(%s, %s, true)", (name, value))
 
 
 def column_types(inspection: Inspection) -> dict[str, str]:
@@ -180,19 +206,41 @@ def inspect_in_transaction(conn: Connection, label: str, filters: Filters) -> In
     from .pg import server_major
 
     with conn.cursor() as cur:
-        inspector = _inspect_cursor(cur, filters)
+        inspector = _inspect_cursor(cur, filters, None)
     return Inspection(inspector=inspector, major=server_major(conn), label=label)
 
 
-def _inspect_cursor(cur: Any, filters: Filters) -> Any:
+def _inspect_cursor(cur: Any, filters: Filters, shared: snapshot.SharedSnapshot | None) -> Any:
     # Catalog queries are many-branched and cheap to run, but costed high enough for
     # PostgreSQL's JIT: compiling one (diffcheck's dependency query) took 2.7 s of lago's
     # 3.4 s inspection. JIT never pays off here; off for the rest of this transaction only.
     cur.execute("set local jit = off")
-    inspector = get_inspector(cur)
+    if shared is None:
+        inspector = get_inspector(cur)
+        inherited = catalog.inherited(cur)
+        facts = fixups.read_facts(cur, filters)
+    else:
+        # Every query is sent to the helpers at once, schemainspect's first (in the order
+        # it asks for them); this thread builds its objects from the rows as they arrive.
+        queries = _SchemainspectQueries(cur)
+        cur.diffcheck_prefetched = {
+            query: shared.submit(functools.partial(_schemainspect_rows, query=query, deps=deps))
+            for query, deps in queries.texts()
+        }
+        inherited_f = shared.submit(catalog.inherited)
+        facts_f = [
+            shared.submit(functools.partial(_read_facts, read, filters=filters))
+            for read in fixups.fact_readers()
+        ]
+        try:
+            inspector = get_inspector(cur)
+        finally:
+            del cur.diffcheck_prefetched
+        inherited = inherited_f.result()
+        facts = fixups.merge_facts(f.result() for f in facts_f)
     # Partitions' inherited indexes, constraints and triggers belong to PostgreSQL: creating
     # or dropping them one by one fails, so they are not compared at all.
-    catalog.drop_inherited(inspector, catalog.inherited(cur))
+    catalog.drop_inherited(inspector, inherited)
     apply_filters(inspector, filters)
     # A policy's roles are a set, but schemainspect lists them in catalog scan order, which
     # differs between a database built from scratch and one migrated: sorted, the same
@@ -202,9 +250,13 @@ def _inspect_cursor(cur: Any, filters: Filters) -> Any:
             policy.roles = sorted(policy.roles)
     # Facts schemainspect does not read (identity, sequence options, reloptions, comments,
     # replica identity, RLS force, ...), compared by diffcheck itself.
-    inspector.diffcheck_facts = fixups.read_facts(cur, filters)
+    inspector.diffcheck_facts = facts
     fixups.annotate(inspector)
     return inspector
+
+
+def _read_facts(read: Callable[[Any, Any], dict[str, Any]], cur: Any, filters: Filters) -> Any:
+    return read(cur, filters)
 
 
 def sql_literal(value: str) -> str:
@@ -374,19 +426,65 @@ def without_visibility_filter(query: str) -> str:
     return str(RawStream()(stmts[0].stmt)) if changed else query
 
 
-def _patch_inspection_queries() -> None:
-    from schemainspect.pg import obj
+def _rewritten(query: str) -> str:
+    """schemainspect's query with diffcheck's fixes (see the functions above)."""
+    if _VISIBILITY in query:
+        query = without_visibility_filter(query)
+    if query.lstrip().lower().startswith("with"):
+        query = materialize_ctes(query)
+    return query
 
-    original = obj.PostgreSQL.execute
+
+def _schemainspect_rows(cur: Any, query: str, deps: bool) -> list[Any]:
+    """The rows of one of schemainspect's queries, run with diffcheck's fixes."""
+    rewritten = _rewritten(query)
+
+    def run() -> list[Any]:
+        cur.execute(rewritten)
+        return list(cur.fetchall())
+
+    return without_nested_loops(cur, run) if deps else run()
+
+
+class _SchemainspectQueries(si_obj.PostgreSQL):  # type: ignore[misc]
+    """schemainspect's query texts for this server, without running any of them: its
+    constructor picks the texts by server version, then loads, and loading is skipped."""
+
+    def load_all(self) -> None:
+        pass
+
+    def texts(self) -> list[tuple[str, bool]]:
+        """(query, is the dependency query), in the order ``load_all`` runs them."""
+        order = [
+            "SCHEMAS", "ENUMS", "ALL_RELATIONS", "INDEXES", "SEQUENCES", "CONSTRAINTS",
+            "EXTENSIONS", "FUNCTIONS", "PRIVILEGES", "TRIGGERS", "COLLATIONS", "RLSPOLICIES",
+            "TYPES", "DOMAINS", "DEPS",
+        ]  # fmt: skip
+        names = [n for n in order if hasattr(self, n + "_QUERY")]
+        names += sorted(
+            n[: -len("_QUERY")] for n in vars(self) if n.endswith("_QUERY") and n[:-6] not in order
+        )
+        out = []
+        for name in names:
+            query = getattr(self, name + "_QUERY")
+            if isinstance(query, str):
+                out.append((query, name == "DEPS"))
+        return out
+
+
+def _patch_inspection_queries() -> None:
+    original = si_obj.PostgreSQL.execute
 
     def execute(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(query, str) and _VISIBILITY in query:
-            query = without_visibility_filter(query)
-        if isinstance(query, str) and query.lstrip().lower().startswith("with"):
-            query = materialize_ctes(query)
-        return original(self, query, *args, **kwargs)
+        if not isinstance(query, str) or args or kwargs:
+            return original(self, query, *args, **kwargs)
+        prefetched = getattr(self.c, "diffcheck_prefetched", None)
+        if prefetched is not None and query in prefetched:
+            return prefetched.pop(query).result()
+        deps = query == getattr(self, "DEPS_QUERY", None)
+        return _schemainspect_rows(self.c, query, deps)
 
-    obj.PostgreSQL.execute = execute
+    si_obj.PostgreSQL.execute = execute
 
 
 _patch_quoting()

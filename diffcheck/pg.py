@@ -8,10 +8,10 @@ import glob
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import psycopg2
 import psycopg2.extensions
@@ -22,6 +22,7 @@ from . import stable
 from .errors import ConnectionFailed, DiffcheckError, PermissionDenied
 
 Connection: TypeAlias = psycopg2.extensions.connection
+T = TypeVar("T")
 
 
 def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connection:
@@ -51,6 +52,23 @@ def connection(url: str, *, autocommit: bool = False, role: str = "db") -> Itera
         yield conn
     finally:
         conn.close()
+
+
+def without_nested_loops(cur: Any, run: Callable[[], T]) -> T:
+    """``run()`` with nested-loop joins off, restored afterwards (transaction-local).
+
+    schemainspect's dependency query joins its ``things`` CTE to itself; the planner guesses
+    30 rows where there are thousands (one per relation and function) and picks a nested
+    loop, rescanning it per row: 2.6 s at 5,000 tables, 0.1 s as a hash join. Set around
+    such queries only: lateral lookups elsewhere need nested loops."""
+    cur.execute("select current_setting('enable_nestloop')")
+    previous = cur.fetchone()[0]
+    cur.execute("set local enable_nestloop = off")
+    result = run()
+    # Not in a finally: after an error the transaction is aborted and rolled back, which
+    # undoes the SET LOCAL anyway, and a second statement would hide the first error.
+    cur.execute("select set_config('enable_nestloop', %s, true)", (previous,))
+    return result
 
 
 def server_major(conn: Connection) -> int:

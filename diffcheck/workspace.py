@@ -6,6 +6,7 @@ and diffs between two of them go through :func:`Workspace.diff`."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -178,7 +179,7 @@ class Workspace:
         self.progress(f"inspecting {side.label}")
         if side.scratch:
             with pg.connection(side.url, autocommit=True, role=side.label) as conn:
-                return engine.inspect(conn, side.label, self.filters)
+                return engine.inspect(conn, side.label, self.filters, connect=self._helper(side))
         # A database diffcheck does not own may have tables locked by others: bounded waits,
         # retried with backoff like apply's transaction, then a clean LockError.
         backoff = 1.0
@@ -187,7 +188,11 @@ class Workspace:
             try:
                 with pg.connection(side.url, autocommit=True, role=side.label) as conn:
                     return engine.inspect(
-                        conn, side.label, self.filters, lock_timeout=self.settings.lock_timeout
+                        conn,
+                        side.label,
+                        self.filters,
+                        lock_timeout=self.settings.lock_timeout,
+                        connect=self._helper(side),
                     )
             except LockError as exc:
                 if attempt == attempts:
@@ -200,6 +205,11 @@ class Workspace:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _helper(side: Side) -> Callable[[], pg.Connection]:
+        """Opens one more connection to ``side`` (for inspecting over several)."""
+        return functools.partial(pg.connect, side.url, role=side.label)
 
     def inspect_pair(self, a: Side, b: Side) -> tuple[engine.Inspection, engine.Inspection]:
         """Inspect two sides concurrently: inspection is mostly waiting on the servers."""

@@ -12,7 +12,10 @@ from . import blindspots, collations, columns, ordering, partitions
 from . import functions as _functions  # noqa: F401 - patches function equality on import
 from .common import refusal
 
-__all__ = ["annotate", "postprocess", "read_facts", "refusal"]
+__all__ = ["annotate", "fact_readers", "merge_facts", "postprocess", "read_facts", "refusal"]
+
+fact_readers = blindspots.fact_readers
+merge_facts = blindspots.merge_facts
 
 
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:

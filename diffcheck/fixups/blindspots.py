@@ -25,6 +25,7 @@ makes its statements for them right."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import bs_comments, bs_indexes, bs_migra, bs_objects, bs_relations, bs_sequences, collations
@@ -47,12 +48,22 @@ _MODULES = (
 )
 
 
+def fact_readers() -> list[Callable[[Any, Any], dict[str, Any]]]:
+    """``read(cur, filters)`` of each concern: independent, so they may run side by side."""
+    return [module.read for module in _MODULES]
+
+
+def merge_facts(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The facts of every concern, in ``fact_readers`` order, with the format version."""
+    facts: dict[str, Any] = {"version": FACTS_VERSION}
+    for part in parts:
+        facts.update(part)
+    return facts
+
+
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
     """Catalog facts schemainspect does not collect, one query per kind."""
-    facts: dict[str, Any] = {"version": FACTS_VERSION}
-    for module in _MODULES:
-        facts.update(module.read(cur, filters))
-    return facts
+    return merge_facts(read(cur, filters) for read in fact_readers())
 
 
 def _facts_version(inspector: Any) -> Any:

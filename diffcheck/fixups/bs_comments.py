@@ -35,63 +35,81 @@ class Comment(NamedTuple):
 
 _REL = f"{user_schema()} and {not_extension('pg_class', 'c.oid')}"
 
+
+def _described(oid: str, catalog: str, subid: str = "0") -> str:
+    """The join that obj_description / col_description would run once per row: as a join,
+    the comments of 55,000 objects (5,000 tables) take a tenth of the time."""
+    return (
+        "left join pg_catalog.pg_description d on d.objoid = "
+        f"{oid} and d.classoid = 'pg_catalog.{catalog}'::regclass and d.objsubid = {subid}"
+    )
+
+
 # One query for all kinds: (kind, schema, name, sub, extra, comment). ``name`` is the object or
 # its table; ``sub`` the column, constraint, trigger or policy, or the function's arguments.
 _COMMENTS = f"""
 select 'schema' as kind, n.nspname as schema, n.nspname as name, null::text as sub,
-    null::text as extra, obj_description(n.oid, 'pg_namespace') as comment
+    null::text as extra, d.description as comment
 from pg_catalog.pg_namespace n
+{_described("n.oid", "pg_namespace")}
 where {user_schema()} and {not_extension("pg_namespace", "n.oid")}
 union all
-select 'relation', n.nspname, c.relname, null, c.relkind::text, obj_description(c.oid, 'pg_class')
+select 'relation', n.nspname, c.relname, null, c.relkind::text, d.description
 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 left join pg_catalog.pg_index x on x.indexrelid = c.oid
+{_described("c.oid", "pg_class")}
 where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f', 'i', 'I') and {_REL}
   and (x.indrelid is null or {not_extension("pg_class", "x.indrelid")})
 union all
-select 'column', n.nspname, c.relname, a.attname, c.relkind::text, col_description(c.oid, a.attnum)
+select 'column', n.nspname, c.relname, a.attname, c.relkind::text, d.description
 from pg_catalog.pg_attribute a join pg_catalog.pg_class c on c.oid = a.attrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+{_described("c.oid", "pg_class", "a.attnum")}
 where c.relkind in ('r', 'p', 'v', 'm', 'f', 'c') and a.attnum > 0 and not a.attisdropped
   and {_REL}
 union all
 select 'function', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid),
-    p.prokind::text, obj_description(p.oid, 'pg_proc')
+    p.prokind::text, d.description
 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+{_described("p.oid", "pg_proc")}
 where {user_schema()} and {not_extension("pg_proc", "p.oid")}
 union all
-select 'constraint', n.nspname, c.relname, co.conname, 'table',
-    obj_description(co.oid, 'pg_constraint')
+select 'constraint', n.nspname, c.relname, co.conname, 'table', d.description
 from pg_catalog.pg_constraint co join pg_catalog.pg_class c on c.oid = co.conrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+{_described("co.oid", "pg_constraint")}
 where {_REL}
 union all
-select 'constraint', n.nspname, t.typname, co.conname, 'domain',
-    obj_description(co.oid, 'pg_constraint')
+select 'constraint', n.nspname, t.typname, co.conname, 'domain', d.description
 from pg_catalog.pg_constraint co join pg_catalog.pg_type t on t.oid = co.contypid
 join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+{_described("co.oid", "pg_constraint")}
 where {user_schema()} and {not_extension("pg_type", "t.oid")}
 union all
-select 'type', n.nspname, t.typname, null, t.typtype::text, obj_description(t.oid, 'pg_type')
+select 'type', n.nspname, t.typname, null, t.typtype::text, d.description
 from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+{_described("t.oid", "pg_type")}
 where {user_schema()} and {not_extension("pg_type", "t.oid")}
   -- not array types, and not the row types of tables and views (those are the relations)
   and not exists (select 1 from pg_catalog.pg_type e where e.typarray = t.oid)
   and (t.typrelid = 0 or exists (select 1 from pg_catalog.pg_class r
                                  where r.oid = t.typrelid and r.relkind = 'c'))
 union all
-select 'trigger', n.nspname, c.relname, tg.tgname, null, obj_description(tg.oid, 'pg_trigger')
+select 'trigger', n.nspname, c.relname, tg.tgname, null, d.description
 from pg_catalog.pg_trigger tg join pg_catalog.pg_class c on c.oid = tg.tgrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+{_described("tg.oid", "pg_trigger")}
 where not tg.tgisinternal and {_REL}
 union all
-select 'policy', n.nspname, c.relname, po.polname, null, obj_description(po.oid, 'pg_policy')
+select 'policy', n.nspname, c.relname, po.polname, null, d.description
 from pg_catalog.pg_policy po join pg_catalog.pg_class c on c.oid = po.polrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+{_described("po.oid", "pg_policy")}
 where {_REL}
 union all
-select 'collation', n.nspname, co.collname, null, null, obj_description(co.oid, 'pg_collation')
+select 'collation', n.nspname, co.collname, null, null, d.description
 from pg_catalog.pg_collation co join pg_catalog.pg_namespace n on n.oid = co.collnamespace
+{_described("co.oid", "pg_collation")}
 where {user_schema()} and {not_extension("pg_collation", "co.oid")}
 """
 

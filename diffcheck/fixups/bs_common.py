@@ -39,7 +39,9 @@ def quote_literal(value: str) -> str:
 
 def qname(schema: str, name: str) -> str:
     """``"schema"."name"``: the SQL name, and also schemainspect's key format."""
-    return quote_ident(schema) + "." + quote_ident(name)
+    if '"' in schema or '"' in name:
+        return quote_ident(schema) + "." + quote_ident(name)
+    return f'"{schema}"."{name}"'  # called per catalog row: the common case, inlined
 
 
 def keeps(filters: Any, schema: str, *names: str | None) -> bool:
