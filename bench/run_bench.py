@@ -11,7 +11,10 @@ For each size N (synthetic trading schemas from bench/generate.py) and each real
 - floor: stock inspection of live + loading a pickled desired inspection + the diff, for
   the same in-sync pair as the warm check;
 - inspect: diffcheck's own inspection of live (schemainspect with the query fixes, plus
-  diffcheck's catalog facts), in process;
+  diffcheck's catalog facts), in process, over helper connections sharing one snapshot as
+  ``check`` does; "inspect 1 conn" the same on one connection;
+- get_inspector: schemainspect's get_inspector alone with diffcheck's query fixes, and
+  stock: as released (the issue's "one get_inspector");
 - peak memory (max RSS) of the cold check process.
 
 Prints a Markdown table; ``--write`` also stores it in bench/RESULTS.md."""
@@ -135,13 +138,31 @@ def _stock_inspect(url: str) -> object:
         obj.PostgreSQL.execute = patched
 
 
-def dc_inspect(url: str) -> None:
-    """diffcheck's inspection of one database: what every check does to live."""
+def dc_inspect(url: str, shared: bool = True) -> None:
+    """diffcheck's inspection of one database: what every check does to live (over helper
+    connections sharing a snapshot when ``shared``, as ``check`` does; else one connection)."""
+    import functools
+
     sys.path.insert(0, str(ROOT))
     from diffcheck import engine, pg
 
+    connect = functools.partial(pg.connect, url) if shared else None
     with pg.connection(url, role="bench database") as conn:
-        engine.inspect(conn, "bench", engine.Filters())
+        engine.inspect(conn, "bench", engine.Filters(), connect=connect)
+
+
+def si_inspect(url: str) -> None:
+    """schemainspect's get_inspector with diffcheck's query fixes, on one connection: the
+    issue's "one get_inspector", without diffcheck's own facts."""
+    sys.path.insert(0, str(ROOT))
+    from schemainspect import get_inspector
+
+    from diffcheck import engine  # noqa: F401 - installs the query fixes
+
+    conn = psycopg2.connect(url, cursor_factory=psycopg2.extras.NamedTupleCursor)
+    with contextlib.closing(conn), conn.cursor() as cur:
+        cur.execute("set jit = off")
+        get_inspector(cur)
 
 
 def floor(live_url: str, pickled: bytes) -> None:
@@ -156,8 +177,9 @@ def floor(live_url: str, pickled: bytes) -> None:
     _ = m.sql
 
 
-def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs: int) -> dict:
-    """All measurements for one schema pair."""
+def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs: int,
+              skip: frozenset[str] = frozenset()) -> dict:
+    """All measurements for one schema pair (but those in ``skip``: plan, raw, floor, stock)."""
     row: dict[str, object] = {"schema": label}
     live = create_db(admin_url, live_sql)
     tmp = Path(tempfile.mkdtemp(prefix="diffcheck-bench-"))
@@ -185,18 +207,28 @@ def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs:
         cli(warm, env)  # fill the cache
         row["warm check s"] = timed(lambda: cli(warm, env), runs)
         plan_path = tmp / "plans" / "p.sql"
-        row["plan s"] = timed(lambda: cli(["plan", "--live", live, "--desired", str(desired),
-                                           "-o", str(plan_path), "-q"], env), max(1, runs // 2))
-        row["raw migra s"] = timed(lambda: raw_migra(admin_url, live, desired_sql), runs)
-        scratch = create_db(admin_url, live_sql)
-        try:
-            pickled = pickle.dumps(_without_cursor(_stock_inspect(scratch)))
-        finally:
-            drop_db(admin_url, scratch)
-        row["floor s"] = timed(lambda: floor(live, pickled), runs)
+        if "plan" not in skip:
+            row["plan s"] = timed(lambda: cli(["plan", "--live", live, "--desired", str(desired),
+                                               "-o", str(plan_path), "-q"], env),
+                                  max(1, runs // 2))
+        if "raw" not in skip:
+            row["raw migra s"] = timed(lambda: raw_migra(admin_url, live, desired_sql), runs)
+        if "floor" not in skip:
+            scratch = create_db(admin_url, live_sql)
+            try:
+                pickled = pickle.dumps(_without_cursor(_stock_inspect(scratch)))
+            finally:
+                drop_db(admin_url, scratch)
+            row["floor s"] = timed(lambda: floor(live, pickled), runs)
         row["inspect s"] = timed(lambda: dc_inspect(live), runs)
-        row["warm/floor"] = row["warm check s"] / row["floor s"]  # type: ignore[operator]
-        row["cold/raw"] = row["cold check s"] / row["raw migra s"]  # type: ignore[operator]
+        row["inspect 1 conn s"] = timed(lambda: dc_inspect(live, shared=False), runs)
+        row["get_inspector s"] = timed(lambda: si_inspect(live), runs)
+        if "stock" not in skip:
+            row["stock get_inspector s"] = timed(lambda: _stock_inspect(live), runs)
+        if "floor s" in row:
+            row["warm/floor"] = row["warm check s"] / row["floor s"]  # type: ignore[operator]
+        if "raw migra s" in row:
+            row["cold/raw"] = row["cold check s"] / row["raw migra s"]  # type: ignore[operator]
         row["ms/table (cold)"] = 1000 * row["cold check s"] / max(1, row["tables"])  # type: ignore[operator]
     finally:
         drop_db(admin_url, live)
@@ -212,7 +244,8 @@ def _without_cursor(insp: object) -> object:
 def table(rows: list[dict]) -> str:
     """Rows as Markdown."""
     cols = ["schema", "tables", "cold check s", "warm check s", "plan s", "raw migra s",
-            "floor s", "inspect s", "warm/floor", "cold/raw", "ms/table (cold)", "peak MB"]
+            "floor s", "inspect s", "inspect 1 conn s", "get_inspector s",
+            "stock get_inspector s", "warm/floor", "cold/raw", "ms/table (cold)", "peak MB"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         cells = [f"{r[c]:.2f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols]
@@ -229,6 +262,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="100,1000,5000,10000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--real", default="pagila,openstreetmap,danbooru,lago,musicbrainz,chado")
+    ap.add_argument("--skip", default="",
+                    help="comma-separated measurements to leave out: plan,raw,floor,stock "
+                         "(for 10k tables, where they take most of an hour)")
     ap.add_argument("--write", action="store_true", help="write bench/RESULTS.md")
     args = ap.parse_args()
     stop = None
@@ -239,17 +275,18 @@ def main() -> None:
 
         url, stop = pgserver.start()
         pgserver.wait_ready(url)
+    skip = frozenset(x for x in args.skip.split(",") if x)
     rows = []
     try:
         for n in [int(x) for x in args.sizes.split(",") if x]:
             print(f"synthetic N={n} ...", file=sys.stderr, flush=True)
             rows.append(bench_one(f"synthetic {n}", url, generate(n), generate(n, True),
-                                  args.runs))
+                                  args.runs, skip))
             print(table(rows[-1:]), file=sys.stderr)
         for name in [x for x in args.real.split(",") if x]:
             print(f"{name} ...", file=sys.stderr, flush=True)
             text = (CORPUS / f"{name}.sql").read_text()
-            rows.append(bench_one(name, url, text, text, args.runs))
+            rows.append(bench_one(name, url, text, text, args.runs, skip))
     finally:
         if stop:
             stop()
