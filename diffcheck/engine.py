@@ -186,7 +186,10 @@ def inspect(
 
 
 def _begin(cur: Any, settings: list[tuple[str, str]]) -> None:
-    # One snapshot for every query (and for the helpers that import it).
+    # One snapshot for every query (and for the helpers that import it). ``settings`` turn
+    # JIT off: catalog queries are many-branched and cheap to run, but costed high enough
+    # for PostgreSQL's JIT; compiling one (diffcheck's dependency query) took 2.7 s of lago's
+    # 3.4 s inspection. Transaction-local, like the lock timeout.
     cur.execute("set transaction isolation level repeatable read, read only")
     for name, value in settings:
         cur.execute("select pg_catalog.set_config(%s, %s, true)", (name, value))
@@ -206,15 +209,15 @@ def inspect_in_transaction(conn: Connection, label: str, filters: Filters) -> In
     from .pg import server_major
 
     with conn.cursor() as cur:
+        # Off for the rest of the caller's transaction (see _begin): catalog queries are
+        # costed high enough for PostgreSQL's JIT, and compiling them costs more than running.
+        cur.execute("set local jit = off")
         inspector = _inspect_cursor(cur, filters, None)
     return Inspection(inspector=inspector, major=server_major(conn), label=label)
 
 
 def _inspect_cursor(cur: Any, filters: Filters, shared: snapshot.SharedSnapshot | None) -> Any:
-    # Catalog queries are many-branched and cheap to run, but costed high enough for
-    # PostgreSQL's JIT: compiling one (diffcheck's dependency query) took 2.7 s of lago's
-    # 3.4 s inspection. JIT never pays off here; off for the rest of this transaction only.
-    cur.execute("set local jit = off")
+    # The caller's transaction has JIT off already (_begin, inspect_in_transaction).
     if shared is None:
         inspector = get_inspector(cur)
         inherited = catalog.inherited(cur)
@@ -461,9 +464,8 @@ class _SchemainspectQueries(si_obj.PostgreSQL):  # type: ignore[misc]
             "TYPES", "DOMAINS", "DEPS",
         ]  # fmt: skip
         names = [n for n in order if hasattr(self, n + "_QUERY")]
-        names += sorted(
-            n[: -len("_QUERY")] for n in vars(self) if n.endswith("_QUERY") and n[:-6] not in order
-        )
+        extra = (n.removesuffix("_QUERY") for n in vars(self) if n.endswith("_QUERY"))
+        names += sorted(n for n in extra if n not in order)
         out = []
         for name in names:
             query = getattr(self, name + "_QUERY")
