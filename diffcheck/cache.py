@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import engine
+from . import engine, gcpause
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def load(directory: Path, k: str) -> engine.Inspection | None:
     """A cached inspection, or None (missing or unreadable entries are misses)."""
     path = directory / f"{k}.pickle"
     try:
-        with path.open("rb") as fh:
+        with path.open("rb") as fh, gcpause.paused():
             obj = pickle.load(fh)
         os.utime(path)  # mark as recently used, for pruning
     except FileNotFoundError:

@@ -277,7 +277,7 @@ where c.relkind in ('r', 'p', 'f') and (c.relkind = 'p' or c.relispartition)
 # until every partition has an attached index) and the parent index, if attached.
 _PART_INDEXES = """
 select n.nspname, ic.relname, tc.relname as tname, x.indisvalid, pn.nspname as pschema,
-       pc.relname as pname, pg_get_indexdef(ic.oid) as definition
+       pc.relname as pname
 from pg_index x
 join pg_class ic on ic.oid = x.indexrelid
 join pg_class tc on tc.oid = x.indrelid
@@ -544,9 +544,10 @@ def read_catalog(cur: Cursor) -> Catalog:
         p = Partitioning(schema, name, relkind, key, bound, parent)
         out.partitioning[p.quoted] = p
     cur.execute(_PART_INDEXES)
-    for schema, name, table, valid, pschema, pname, definition in cur.fetchall():
+    for schema, name, table, valid, pschema, pname in cur.fetchall():
         parent = _q(pschema, pname) if pname else None
-        ix = PartIndex(schema, name, table, bool(valid), parent, definition)
+        # The definition comes from schemainspect's (bs_indexes.fill_definitions).
+        ix = PartIndex(schema, name, table, bool(valid), parent, "")
         out.part_indexes[ix.quoted] = ix
     cur.execute(_AGGREGATES)
     for row in cur.fetchall():

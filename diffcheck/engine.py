@@ -23,7 +23,7 @@ from pglast.parser import ParseError
 from schemainspect import get_inspector
 from schemainspect.pg import obj as si_obj  # type: ignore[import-untyped]
 
-from . import __version__, catalog, fixups, snapshot, stable
+from . import __version__, catalog, fixups, gcpause, snapshot, stable
 from .errors import UnsafeSQL
 from .pg import Connection, without_nested_loops
 
@@ -157,7 +157,7 @@ def inspect(
     from .errors import LockError
     from .pg import server_major
 
-    settings = [("jit", "off")]
+    settings = list(_SETTINGS)
     if lock_timeout is not None:
         settings.append(("lock_timeout", str(int(max(lock_timeout, 0.001) * 1000))))
     old_autocommit = conn.autocommit
@@ -173,7 +173,7 @@ def inspect(
                     conn.rollback()
                     _begin(cur, settings)
             try:
-                with shared or contextlib.nullcontext():
+                with shared or contextlib.nullcontext(), gcpause.paused():
                     inspector = _inspect_cursor(cur, filters, shared)
             except psycopg2.errors.LockNotAvailable as exc:
                 raise LockError(
@@ -185,12 +185,22 @@ def inspect(
     return Inspection(inspector=inspector, major=server_major(conn), label=label)
 
 
+# Transaction-local settings of every inspecting transaction (and of its helpers):
+# - JIT off: catalog queries are many-branched and cheap to run, but costed high enough for
+#   PostgreSQL's JIT; compiling one (diffcheck's dependency query) took 2.7 s of lago's 3.4 s
+#   inspection.
+# - work_mem: the default 4 MB made the relations and indexes queries sort on disk from a
+#   few thousand tables (7 MB spilled at 5,000); memory is only taken by sorts that need it.
+_SETTINGS = (("jit", "off"), ("work_mem", "32MB"))
+
+
 def _begin(cur: Any, settings: list[tuple[str, str]]) -> None:
-    # One snapshot for every query (and for the helpers that import it). ``settings`` turn
-    # JIT off: catalog queries are many-branched and cheap to run, but costed high enough
-    # for PostgreSQL's JIT; compiling one (diffcheck's dependency query) took 2.7 s of lago's
-    # 3.4 s inspection. Transaction-local, like the lock timeout.
+    # One snapshot for every query (and for the helpers that import it).
     cur.execute("set transaction isolation level repeatable read, read only")
+    _configure(cur, settings)
+
+
+def _configure(cur: Any, settings: Iterable[tuple[str, str]]) -> None:
     for name, value in settings:
         cur.execute("select pg_catalog.set_config(%s, %s, true)", (name, value))
 
@@ -209,10 +219,10 @@ def inspect_in_transaction(conn: Connection, label: str, filters: Filters) -> In
     from .pg import server_major
 
     with conn.cursor() as cur:
-        # Off for the rest of the caller's transaction (see _begin): catalog queries are
-        # costed high enough for PostgreSQL's JIT, and compiling them costs more than running.
-        cur.execute("set local jit = off")
-        inspector = _inspect_cursor(cur, filters, None)
+        # For the rest of the caller's transaction (see _SETTINGS).
+        _configure(cur, _SETTINGS)
+        with gcpause.paused():
+            inspector = _inspect_cursor(cur, filters, None)
     return Inspection(inspector=inspector, major=server_major(conn), label=label)
 
 
@@ -227,8 +237,8 @@ def _inspect_cursor(cur: Any, filters: Filters, shared: snapshot.SharedSnapshot 
         # it asks for them); this thread builds its objects from the rows as they arrive.
         queries = _SchemainspectQueries(cur)
         cur.diffcheck_prefetched = {
-            query: shared.submit(functools.partial(_schemainspect_rows, query=query, deps=deps))
-            for query, deps in queries.texts()
+            query: shared.submit(functools.partial(_schemainspect_rows, query=query, name=name))
+            for query, name in queries.texts()
         }
         inherited_f = shared.submit(catalog.inherited)
         facts_f = [
@@ -241,6 +251,12 @@ def _inspect_cursor(cur: Any, filters: Filters, shared: snapshot.SharedSnapshot 
             del cur.diffcheck_prefetched
         inherited = inherited_f.result()
         facts = fixups.merge_facts(f.result() for f in facts_f)
+    fixups.fill_index_definitions(
+        cur,
+        {(ix.schema, ix.name): ix.definition for ix in inspector.indexes.values()},
+        facts,
+        inherited.catalog.part_indexes.values() if inherited.catalog is not None else (),
+    )
     # Partitions' inherited indexes, constraints and triggers belong to PostgreSQL: creating
     # or dropping them one by one fails, so they are not compared at all.
     catalog.drop_inherited(inspector, inherited)
@@ -305,6 +321,11 @@ def _enum_additions(a: Any, b: Any) -> tuple[list[str], dict[str, list[str]]]:
 
 def raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
     """migra's statements turning ``a`` into ``b``, with diffcheck's pre-processing."""
+    with gcpause.paused():
+        return _raw_diff(a, b, privileges=privileges)
+
+
+def _raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
     pre, saved = _enum_additions(a.inspector, b.inspector)
     try:
         m = Migration(a.inspector, b.inspector)
@@ -356,7 +377,8 @@ def materialize_ctes(query: str, names: frozenset[str] = frozenset({"enums"})) -
 
     schemainspect's relations query references its ``enums`` CTE from a correlated subquery;
     inlined, the planner rescans it once per relation and the inspection goes quadratic at
-    thousands of tables. Materialized, it runs once. Only that CTE: materializing every CTE
+    thousands of tables. Materialized, it runs once. Only named CTEs (see _MATERIALIZED):
+    materializing every CTE
     (e.g. the dependencies query's) blocks predicate push-down and was measured here to make
     chado's inspection take 90 minutes instead of 27 s. Rewritten through pglast's AST, never
     by editing the text."""
@@ -429,24 +451,31 @@ def without_visibility_filter(query: str) -> str:
     return str(RawStream()(stmts[0].stmt)) if changed else query
 
 
-def _rewritten(query: str) -> str:
-    """schemainspect's query with diffcheck's fixes (see the functions above)."""
+# CTEs materialized per query (see materialize_ctes), besides ``enums`` everywhere. The
+# indexes query's ``pre`` is read four times (every column, then the key and included slices
+# of its index_columns subquery): inlined, that subquery ran three extra times per index.
+_MATERIALIZED = {"INDEXES": frozenset({"enums", "pre"})}
+_DEFAULT_MATERIALIZED = frozenset({"enums"})
+
+
+def _rewritten(query: str, name: str | None = None) -> str:
+    """schemainspect's query ``name`` with diffcheck's fixes (see the functions above)."""
     if _VISIBILITY in query:
         query = without_visibility_filter(query)
     if query.lstrip().lower().startswith("with"):
-        query = materialize_ctes(query)
+        query = materialize_ctes(query, _MATERIALIZED.get(name or "", _DEFAULT_MATERIALIZED))
     return query
 
 
-def _schemainspect_rows(cur: Any, query: str, deps: bool) -> list[Any]:
-    """The rows of one of schemainspect's queries, run with diffcheck's fixes."""
-    rewritten = _rewritten(query)
+def _schemainspect_rows(cur: Any, query: str, name: str | None) -> list[Any]:
+    """The rows of schemainspect's query ``name``, run with diffcheck's fixes."""
+    rewritten = _rewritten(query, name)
 
     def run() -> list[Any]:
         cur.execute(rewritten)
         return list(cur.fetchall())
 
-    return without_nested_loops(cur, run) if deps else run()
+    return without_nested_loops(cur, run) if name == "DEPS" else run()
 
 
 class _SchemainspectQueries(si_obj.PostgreSQL):  # type: ignore[misc]
@@ -456,8 +485,8 @@ class _SchemainspectQueries(si_obj.PostgreSQL):  # type: ignore[misc]
     def load_all(self) -> None:
         pass
 
-    def texts(self) -> list[tuple[str, bool]]:
-        """(query, is the dependency query), in the order ``load_all`` runs them."""
+    def texts(self) -> list[tuple[str, str]]:
+        """(query, name), in the order ``load_all`` runs them."""
         order = [
             "SCHEMAS", "ENUMS", "ALL_RELATIONS", "INDEXES", "SEQUENCES", "CONSTRAINTS",
             "EXTENSIONS", "FUNCTIONS", "PRIVILEGES", "TRIGGERS", "COLLATIONS", "RLSPOLICIES",
@@ -470,7 +499,7 @@ class _SchemainspectQueries(si_obj.PostgreSQL):  # type: ignore[misc]
         for name in names:
             query = getattr(self, name + "_QUERY")
             if isinstance(query, str):
-                out.append((query, name == "DEPS"))
+                out.append((query, name))
         return out
 
 
@@ -483,8 +512,9 @@ def _patch_inspection_queries() -> None:
         prefetched = getattr(self.c, "diffcheck_prefetched", None)
         if prefetched is not None and query in prefetched:
             return prefetched.pop(query).result()
-        deps = query == getattr(self, "DEPS_QUERY", None)
-        return _schemainspect_rows(self.c, query, deps)
+        # The constructor sets each processed text as an instance attribute (see texts()).
+        name = next((n.removesuffix("_QUERY") for n, q in vars(self).items() if q is query), None)
+        return _schemainspect_rows(self.c, query, name)
 
     si_obj.PostgreSQL.execute = execute
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import blindspots, collations, columns, ordering, partitions
+from . import blindspots, bs_indexes, collations, columns, ordering, partitions
 from . import functions as _functions  # noqa: F401 - patches function equality on import
 from .common import refusal
 
@@ -21,6 +21,13 @@ merge_facts = blindspots.merge_facts
 def read_facts(cur: Any, filters: Any) -> dict[str, Any]:
     """Catalog facts that schemainspect does not collect, keyed by kind then object."""
     return blindspots.read_facts(cur, filters)
+
+
+def fill_index_definitions(
+    cur: Any, known: dict[tuple[str, str], str], facts: dict[str, Any], part_indexes: Any
+) -> None:
+    """Index definitions in the facts, from schemainspect's (see bs_indexes)."""
+    bs_indexes.fill_definitions(cur, known, facts, part_indexes)
 
 
 def annotate(inspector: Any) -> None:

@@ -8,6 +8,7 @@ partitioned index (pg_inherits between indexes) is compared here, by names: keye
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from pglast import ast, parse_sql
@@ -44,7 +45,7 @@ class Index(NamedTuple):
 _INDEXES = f"""
 select n.nspname as schema, i.relname as name, tn.nspname as table_schema,
     t.relname as table_name, i.relkind as kind, x.indisvalid as valid,
-    i.reloptions as options, pg_get_indexdef(i.oid) as definition,
+    i.reloptions as options,
     array(select a.attnum::int || '=' || a.attstattarget::int from pg_catalog.pg_attribute a
           where a.attrelid = i.oid and a.attnum > 0 and coalesce(a.attstattarget, -1) >= 0
           order by a.attnum) as stats
@@ -81,7 +82,7 @@ def read(cur: Any, filters: Any) -> dict[str, Any]:
             r.kind,
             r.valid,
             options(r.options),
-            r.definition,
+            "",  # filled in by fill_definitions
             {int(k): int(v) for k, v in options(r.stats).items()},
         )
         for r in rows(cur, _INDEXES)
@@ -94,6 +95,40 @@ def read(cur: Any, filters: Any) -> dict[str, Any]:
         and keeps(filters, r.schema, r.name, r.table_name)
     }
     return {"indexes": indexes, "index_attachments": attachments}
+
+
+# pg_get_indexdef of indexes schemainspect did not describe (its query skips indexes that
+# are not live: the moment of a DROP INDEX CONCURRENTLY). Keyed by (schema, name).
+_DEFINITIONS = """
+select n.nspname as schema, c.relname as name, pg_catalog.pg_get_indexdef(c.oid) as definition
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join unnest(%s::text[], %s::text[]) as k(schema, name)
+  on k.schema = n.nspname and k.name = c.relname
+where c.relkind in ('i', 'I')
+"""
+
+
+def fill_definitions(
+    cur: Any, known: dict[tuple[str, str], str], facts: dict[str, Any], part_indexes: Iterable[Any]
+) -> None:
+    """Set the definition of every index fact and partition index (``part_indexes``, with
+    ``schema``, ``name`` and a ``definition`` to set) from ``known`` (schemainspect's, by
+    (schema, name)), reading the few it lacks.
+
+    pg_get_indexdef is the most expensive catalog call of an inspection (~50 us an index,
+    0.5 s at 5,000 tables); schemainspect's query has already made it for every index, so
+    it is made once instead of three times."""
+    parts = list(part_indexes)
+    wanted = {key for key in facts["indexes"]} | {(p.schema, p.name) for p in parts}
+    missing = sorted(wanted - known.keys())
+    if missing:
+        cur.execute(_DEFINITIONS, ([k[0] for k in missing], [k[1] for k in missing]))
+        known = {**known, **{(r[0], r[1]): r[2] for r in cur.fetchall()}}
+    facts["indexes"] = {
+        key: ix._replace(definition=known[key]) for key, ix in facts["indexes"].items()
+    }
+    for part in parts:
+        part.definition = known[(part.schema, part.name)]
 
 
 def create_if_missing(definition: str) -> str:

@@ -7,6 +7,7 @@ Run on real corpus schemas and on the benchmark generator's trading schema."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable, Iterator
@@ -212,3 +213,65 @@ def test_lock_timeout_in_a_helper_is_a_lock_error(
             "and pid <> pg_backend_pid() and state <> 'idle'"
         )
         assert cur.fetchone()[0] == 0  # no helper left running a query
+
+
+def _indexdefs(url: str) -> dict[tuple[str, str], str]:
+    with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select n.nspname, c.relname, pg_get_indexdef(c.oid) from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind in ('i', 'I') and n.nspname !~ '^pg_' "
+            "and n.nspname <> 'information_schema'"
+        )
+        return {(s, n): d for s, n, d in cur.fetchall()}
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["one-connection", "shared"])
+def test_index_facts_carry_pg_get_indexdef(
+    make_db: Callable[..., DB], monkeypatch: pytest.MonkeyPatch, shared: bool
+) -> None:
+    """Index definitions in diffcheck's facts and partition catalog are taken from
+    schemainspect's rows instead of a second and third pg_get_indexdef per index: each must
+    still be exactly PostgreSQL's text, for plain, partitioned and partition indexes."""
+    db = _load(make_db, "generator")
+    monkeypatch.setattr(snapshot, "MIN_RELATIONS", 0)
+    insp = _inspect(db.url, shared=shared).inspector
+    expected = _indexdefs(db.url)
+    facts = insp.diffcheck_facts["indexes"]
+    parts = insp.diffcheck_catalog.part_indexes.values()
+    assert len(facts) > 100 and any(ix.kind == "I" for ix in facts.values())
+    assert len(parts) > 10
+    assert {k: ix.definition for k, ix in facts.items()} == {k: expected[k] for k in facts}
+    assert all(p.definition == expected[(p.schema, p.name)] for p in parts)
+
+
+def test_index_definitions_schemainspect_lacks_are_read(make_db: Callable[..., DB]) -> None:
+    """An index missing from schemainspect's rows (its query skips indexes that are not
+    live) still gets its definition, read for it alone."""
+    from diffcheck.fixups import bs_indexes
+
+    db = make_db(
+        "create table t (id int primary key, v text);"
+        "create index t_v on t (v) with (fillfactor = 70);"
+        "create table p (id int, d date) partition by range (d);"
+        "create table p1 partition of p for values from ('2020-01-01') to ('2021-01-01');"
+        "create index p_d on p (d);"
+    )
+    full = _inspect(db.url, shared=False).inspector
+    expected = _indexdefs(db.url)
+    facts = {"indexes": {k: ix._replace(definition="") for k, ix in
+                         full.diffcheck_facts["indexes"].items()}}
+    parts = [dataclasses.replace(p, definition="") for p in
+             full.diffcheck_catalog.part_indexes.values()]
+    known = {("public", "t_pkey"): expected[("public", "t_pkey")]}  # the rest are "missing"
+    with contextlib.closing(psycopg2.connect(db.url)) as conn, conn.cursor() as cur:
+        bs_indexes.fill_definitions(cur, known, facts, parts)
+    assert {k: ix.definition for k, ix in facts["indexes"].items()} == {
+        k: expected[k] for k in facts["indexes"]
+    }
+    assert ("public", "t_v") in facts["indexes"]
+    assert "fillfactor='70'" in expected[("public", "t_v")]
+    assert sorted((p.name, p.definition) for p in parts) == sorted(
+        (p.name, expected[("public", p.name)]) for p in parts
+    )
+    assert {p.name for p in parts} >= {"p_d", "p1_d_idx"}
