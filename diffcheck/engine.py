@@ -11,6 +11,8 @@ import contextlib
 import fnmatch
 import functools
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -327,6 +329,7 @@ def raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
 
 def _raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
     pre, saved = _enum_additions(a.inspector, b.inspector)
+    _compared.memo = {}
     try:
         m = Migration(a.inspector, b.inspector)
         m.set_safety(False)
@@ -335,6 +338,7 @@ def _raw_diff(a: Inspection, b: Inspection, *, privileges: bool) -> list[str]:
         m.add_all_changes(privileges=False)
         statements = [s.strip() for s in m.statements if s and s.strip()]
     finally:
+        _compared.memo = None
         for key, labels in saved.items():
             a.inspector.enums[key].elements = labels
     return fixups.postprocess(pre + statements, a.inspector, b.inspector, privileges=privileges)
@@ -503,6 +507,43 @@ class _SchemainspectQueries(si_obj.PostgreSQL):  # type: ignore[misc]
         return out
 
 
+# Equality of (from, to) object pairs within one migra diff, by identity: nothing is changed
+# while migra runs. Per thread, because a fleet diffs several targets at once.
+_compared = threading.local()
+
+
+def _differences(a: Any, b: Any, add_dependencies_for_modifications: bool = True) -> Any:
+    """migra.util.differences, comparing each pair of common objects once.
+
+    migra's compares every common pair twice (``!=`` for modified, ``==`` for unmodified),
+    and a diff asks for the selectables' differences in six calls: a table's equality
+    compares all its columns, so that was 12 comparisons of every table (3 s of an in-sync
+    check at 5,000 tables)."""
+    memo: dict[tuple[int, int], bool] | None = getattr(_compared, "memo", None)
+    added = OrderedDict((k, b[k]) for k in sorted(b.keys() - a.keys()))
+    removed = OrderedDict((k, a[k]) for k in sorted(a.keys() - b.keys()))
+    modified: OrderedDict[Any, Any] = OrderedDict()
+    unmodified: OrderedDict[Any, Any] = OrderedDict()
+    for k in sorted(a.keys() & b.keys()):
+        x, y = a[k], b[k]
+        pair = (id(x), id(y))
+        same = memo.get(pair) if memo is not None else None
+        if same is None:
+            same = bool(x == y)
+            if memo is not None:
+                memo[pair] = same
+        (unmodified if same else modified)[k] = y
+    return added, removed, modified, unmodified
+
+
+def _patch_differences() -> None:
+    import migra.changes  # type: ignore[import-untyped]
+    import migra.util  # type: ignore[import-untyped]
+
+    migra.util.differences = _differences
+    migra.changes.differences = _differences
+
+
 def _patch_inspection_queries() -> None:
     original = si_obj.PostgreSQL.execute
 
@@ -521,6 +562,7 @@ def _patch_inspection_queries() -> None:
 
 _patch_quoting()
 _patch_inspection_queries()
+_patch_differences()
 
 
 def split_checked(statements: Iterable[str]) -> list[str]:

@@ -382,18 +382,54 @@ def _covers(removed: Key, key: Key) -> bool:
     return False
 
 
+_Candidates = tuple[
+    dict[tuple[str, str], list[Key]], dict[str, list[Key]], dict[Key, frozenset[Key]]
+]
+
+
+def _candidates(cat: Catalog) -> _Candidates:
+    """The catalog's referenced keys by (kind, name) and by table, and a memo of
+    ``_dependents``; built once per catalog, like its dependents index.
+
+    ``_covers(removed, ref)`` holds only for a ref of the same kind and name, a ref on the
+    removed table (``ref[2]``), or a removed column's default: looked up by name, instead of
+    testing every key of the catalog for every removed object (O(changes x objects): 8 s
+    of a 10,000-table check)."""
+    found: _Candidates | None = cat.__dict__.get("_covers_candidates")
+    if found is None:
+        by_name: dict[tuple[str, str], list[Key]] = {}
+        by_table: dict[str, list[Key]] = {}
+        for ref in cat.dependents_index().keys() | cat.parts_index().keys():
+            by_name.setdefault((ref[0], ref[3]), []).append(ref)
+            if ref[2] is not None:
+                by_table.setdefault(ref[2], []).append(ref)
+        found = (by_name, by_table, {})
+        cat.__dict__["_covers_candidates"] = found
+    return found
+
+
 def _dependents(cat: Catalog, key: Key) -> set[Key]:
     """Objects in the ``from`` database that depend on ``key`` (directly, or through objects
     that go away with it: a table's columns, an index through auto dependencies)."""
-    out: set[Key] = set()
+    by_name, by_table, memo = _candidates(cat)
+    known = memo.get(key)
+    if known is not None:
+        return set(known)
     index, parts = cat.dependents_index(), cat.parts_index()
-    owners = {ref for ref in index.keys() | parts.keys() if _covers(key, ref)}
+    refs = list(by_name.get((key[0], key[3]), ()))
+    if key[0] == "rel":
+        refs += by_table.get(key[3], ())
+    elif key[0] == "column":
+        refs += by_name.get(("default", key[3]), ())
+    owners = {ref for ref in refs if _covers(key, ref)}
     # An object's internal parts (a constraint's index) go with it: their dependents (a
     # foreign key on that index) depend on it as well.
     for owner in list(owners):
         owners |= parts.get(owner, set())
+    out: set[Key] = set()
     for ref in owners:
         out |= index.get(ref, set())
+    memo[key] = frozenset(out)
     return out
 
 

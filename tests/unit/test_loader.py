@@ -54,3 +54,38 @@ def test_unsupported_meta_command() -> None:
 def test_line_col() -> None:
     assert line_col("ab\ncd", 0) == (1, 1)
     assert line_col("ab\ncd", 4) == (2, 2)
+
+
+def test_statements_that_must_run_alone() -> None:
+    """Statements refused inside a transaction block are found by parsing; words that only
+    look like them (in names, strings, comments) do not count."""
+    sql = (
+        "create table database_system (analyzed text default 'vacuum');\n"
+        "create index concurrently i1 on database_system (analyzed);\n"
+        "create index i2 on database_system (analyzed); -- not concurrently\n"
+        "drop index concurrently if exists i0;\n"
+        'reindex ("concurrently") table database_system;\n'
+        "vacuum database_system;\n"
+        "analyze database_system;\n"
+        "alter system set work_mem = '8MB';\n"
+        "comment on table database_system is 'reindex concurrently';\n"
+    )
+    _, statements = split(sql, "schema.sql")
+    assert [s.alone for s in statements] == [
+        False, True, False, True, True, True, True, True, False,
+    ]  # fmt: skip
+    assert statements[1].text.startswith("create index concurrently i1")
+    assert sql[statements[1].offset :].startswith(statements[1].text)
+
+
+def test_split_offsets_match_the_parser() -> None:
+    """Every statement's offset and text are where PostgreSQL's parser puts them."""
+    import pglast
+
+    sql = "-- lead\n  create table a (i int) ;\n/* c */ create view v as select 1 ;; select 2"
+    _, statements = split(sql, "schema.sql")
+    raw = pglast.parse_sql(sql)
+    assert [s.offset for s in statements] == [r.stmt_location for r in raw]
+    assert [s.text.rstrip() for s in statements] == [
+        sql[r.stmt_location : r.stmt_location + (r.stmt_len or len(sql))].rstrip() for r in raw
+    ]
