@@ -185,7 +185,7 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
             to_sql,
             statements,
         )
-        reh = rehearse(ws, live, desired, statements)
+        reh = rehearse(ws, live, desired, statements, base_script=from_sql)
         _stamp(the_plan, reh, live_types)
 
         # Rollback: desired -> live, rehearsed on a copy of desired against a clone of live.
@@ -204,7 +204,11 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
             from_sql,
             rb_statements,
         )
-        rb_reh = rehearse(ws, desired, live_clone, rb_statements) if rb_statements else None
+        rb_reh = (
+            rehearse(ws, desired, live_clone, rb_statements, base_script=to_sql)
+            if rb_statements
+            else None
+        )
         if rb_reh is not None:
             _stamp(rb_plan, rb_reh, desired_types)
         else:

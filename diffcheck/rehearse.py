@@ -99,14 +99,22 @@ def rehearse(
     *,
     extend: bool = True,
     max_rounds: int = MAX_ROUNDS,
+    base_script: str | None = None,
 ) -> Rehearsal:
-    """Clone ``base``'s schema, apply ``statements``, and diff against ``target``.
+    """Clone ``base``'s schema (from ``base_script``, a dump of it, when given), apply
+    ``statements``, and diff against ``target``.
 
     With ``extend``, a residual diff is appended as a further round (migra often needs a
     second pass) and the whole extended list is rehearsed once more on a fresh clone."""
     current = list(statements)
     pending = list(statements)
-    clone = ws.clone(base.url, base.label)
+    if base_script is None:
+        clone = ws.clone(base.url, base.label)
+    else:
+        # The caller's dump of ``base`` (a plan's sidecar): pg_dump of 5,000 tables takes
+        # seconds, and the clone must be the schema the plan records anyway.
+        ws.progress(f"cloning schema of {base.label}")
+        clone = ws.restore(base_script, f"clone of {base.label}")
     try:
         for rnd in range(1, max_rounds + 1):
             ws.progress(f"rehearsing round {rnd}")
@@ -120,7 +128,7 @@ def rehearse(
                 if rnd == 1:
                     return Rehearsal(VERIFIED, rnd, current)
                 # The extended plan must also work in one go, from the original state.
-                final = rehearse(ws, base, target, current, extend=False)
+                final = rehearse(ws, base, target, current, extend=False, base_script=base_script)
                 final.rounds = rnd
                 return final
             if not extend or residual == pending:
