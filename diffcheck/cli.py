@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from . import applying, commands, planning, render
+from . import applying, commands, gcpause, planning, render
 from . import config as configlib
 from .dsn import mask
 from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, DiffcheckError
@@ -806,4 +806,5 @@ def _dispatch(argv: list[str] | None) -> int:
 
 def entry() -> None:
     """The ``diffcheck`` console script."""
+    gcpause.freeze_on_resume()  # this process is diffcheck's alone (see gcpause)
     sys.exit(main())

@@ -9,7 +9,13 @@ collector can free (reference counting frees the temporaries), so pausing it los
 
 The pause is process-wide (``gc.disable``), so it is counted: inspections of several
 databases run in threads at once (a pair, a fleet), and the collector comes back only when
-the last of them ends, and only if it was on before the first began."""
+the last of them ends, and only if it was on before the first began.
+
+When it comes back, its first pass would walk every object built during the pause (0.4 s
+at 5,000 tables). A process that owns its interpreter (the ``diffcheck`` command, not a
+host such as pytest) calls :func:`freeze_on_resume`: the objects built are then moved out
+of the collector's sight (``gc.freeze``) instead; they live until the command ends, and
+reference counting still frees whatever is dropped."""
 
 from __future__ import annotations
 
@@ -21,6 +27,13 @@ from contextlib import contextmanager
 _lock = threading.Lock()
 _depth = 0
 _was_enabled = False
+_freeze = False
+
+
+def freeze_on_resume(enabled: bool = True) -> None:
+    """Freeze what a pause built when it ends (for processes that own the interpreter)."""
+    global _freeze
+    _freeze = enabled
 
 
 @contextmanager
@@ -38,4 +51,6 @@ def paused() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                if _freeze:
+                    gc.freeze()
                 gc.enable()

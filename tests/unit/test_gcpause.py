@@ -71,3 +71,20 @@ def test_concurrent_pauses_end_with_the_last() -> None:
         t.join(5)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_freeze_on_resume_hides_what_the_pause_built() -> None:
+    gc.enable()
+    gc.unfreeze()
+    gcpause.freeze_on_resume()
+    try:
+        with gcpause.paused():
+            built = [[i] for i in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(built)
+    finally:
+        gcpause.freeze_on_resume(False)
+        gc.unfreeze()
+    with gcpause.paused():
+        more = [[i] for i in range(1000)]
+    assert gc.get_freeze_count() == 0 and len(more) == 1000  # hosts' objects stay collectable
