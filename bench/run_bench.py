@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import pickle
 import platform
@@ -170,11 +171,18 @@ def dc_inspect(url: str, shared: bool = True) -> None:
     import functools
 
     sys.path.insert(0, str(ROOT))
-    from diffcheck import engine, pg
+    from diffcheck import engine, gcpause, pg
 
     connect = functools.partial(pg.connect, url) if shared else None
-    with pg.connection(url, role="bench database") as conn:
-        engine.inspect(conn, "bench", engine.Filters(), connect=connect)
+    # As the diffcheck command runs it: what the inspection built is frozen, not walked by
+    # the collector's next pass (see diffcheck.gcpause). Freed again on return.
+    gcpause.freeze_on_resume()
+    try:
+        with pg.connection(url, role="bench database") as conn:
+            engine.inspect(conn, "bench", engine.Filters(), connect=connect)
+    finally:
+        gcpause.freeze_on_resume(False)
+        gc.unfreeze()
 
 
 def si_inspect(url: str) -> None:

@@ -119,6 +119,8 @@ def _keep(obj: Any, filters: Filters) -> bool:
     schema = getattr(obj, "schema", None)
     if not filters.keeps_schema(schema):
         return False
+    if not filters.exclude:  # asked once per object: skip the name lookups when no globs
+        return True
     names = [getattr(obj, "name", None), getattr(obj, "table_name", None)]
     return filters.keeps_name(schema, *names)
 
@@ -129,8 +131,11 @@ def apply_filters(inspector: Any, filters: Filters) -> None:
         coll = getattr(inspector, prop, None)
         if not isinstance(coll, dict):
             continue
-        kept = type(coll)((k, v) for k, v in coll.items() if _keep(v, filters))
-        setattr(inspector, prop, kept)
+        dropped = {k for k, v in coll.items() if not _keep(v, filters)}
+        if dropped:  # usually nothing is: the collection is then kept as it is
+            setattr(
+                inspector, prop, type(coll)((k, v) for k, v in coll.items() if k not in dropped)
+            )
     # Dependency lists may still name filtered objects; migra looks them up by key.
     selectables = inspector.selectables
     for sel in selectables.values():

@@ -38,8 +38,10 @@ _COUNT_RELATIONS = "select count(*) from pg_catalog.pg_class where oid >= 16384"
 
 def helpers() -> int:
     """Helper connections per inspection: the server's work spreads over them, while this
-    process builds objects. Bounded, because a fleet check inspects many targets at once."""
-    return max(2, min(4, os.cpu_count() or 2))
+    process builds objects. At least three: a helper's backend idles while its thread turns
+    rows into facts, and a third kept two cores busy (5,000 tables: 2.4 s with two helpers,
+    2.25 s with three). Bounded, because a fleet check inspects many targets at once."""
+    return max(3, min(4, os.cpu_count() or 2))
 
 
 def worth_sharing(cur: Any) -> bool:

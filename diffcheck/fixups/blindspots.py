@@ -48,15 +48,33 @@ _MODULES = (
 )
 
 
+# The order in which the concerns' catalog reads start: longest first (comments 0.5 s,
+# privileges 0.3 s at 5,000 tables), so that at the end of an inspection over helper
+# connections no helper idles while another still runs a long read.
+_READ_ORDER = (
+    bs_comments,
+    bs_privileges,
+    bs_relations,
+    bs_sequences,
+    bs_indexes,
+    bs_objects,
+    collations,
+)
+assert set(_READ_ORDER) == set(_MODULES)
+
+
 def fact_readers() -> list[Callable[[Any, Any], dict[str, Any]]]:
-    """``read(cur, filters)`` of each concern: independent, so they may run side by side."""
-    return [module.read for module in _MODULES]
+    """``read(cur, filters)`` of each concern: independent, so they may run side by side.
+    Their facts have distinct keys, so they merge in any order."""
+    return [module.read for module in _READ_ORDER]
 
 
 def merge_facts(parts: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The facts of every concern, in ``fact_readers`` order, with the format version."""
+    """The facts of every concern, with the format version."""
     facts: dict[str, Any] = {"version": FACTS_VERSION}
     for part in parts:
+        if facts.keys() & part.keys():
+            raise AssertionError(f"fact kinds read twice: {sorted(facts.keys() & part.keys())}")
         facts.update(part)
     return facts
 
