@@ -37,3 +37,28 @@ def test_import_diffcheck_survives_a_broken_schemainspect() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_schemainspect_loads_without_importing_pkg_resources() -> None:
+    """pkg_resources (a scan of every installed distribution) is not imported for
+    schemainspect's query files, and the files read are the package's own."""
+    code = (
+        "import sys, diffcheck, migra; from pathlib import Path; "
+        "from schemainspect.pg import obj; import schemainspect.misc as m; "
+        "raw = (Path(obj.__file__).parent / 'sql' / 'indexes.sql').read_text(); "
+        "print('pkg_resources' in sys.modules, m.pkg_resource_stream.__module__, "
+        "raw == m.resource_text.__globals__['pkg_resource_stream']('schemainspect.pg.obj', "
+        "'sql/indexes.sql').read().decode())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "diffcheck._preload", "True"]
+
+
+def test_a_process_that_has_pkg_resources_keeps_it() -> None:
+    code = (
+        "import pkg_resources, diffcheck, migra, sys; import schemainspect.misc as m; "
+        "print(m.pkg_resource_stream is pkg_resources.resource_stream, "
+        "sys.modules['pkg_resources'] is pkg_resources)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
