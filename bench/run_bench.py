@@ -6,6 +6,8 @@ For each size N (synthetic trading schemas from bench/generate.py) and each real
 - cold check: ``diffcheck check --no-cache`` (build scratch, inspect both, diff, drop);
 - warm check: ``diffcheck check`` with the desired inspection cached, of live against its
   own schema (the CI gate's everyday case: in sync, so only live is inspected);
+- cold / warm in-process: the same two commands run inside the bench process, without the
+  new interpreter and its imports, which the raw and floor columns (in process) never pay;
 - plan: ``diffcheck plan`` with rehearsal and rollback;
 - raw: migra's own steps (create scratch, load, inspect both, diff, drop), stock schemainspect;
 - floor: stock inspection of live + loading a pickled desired inspection + the diff, for
@@ -131,6 +133,26 @@ def cli(args: list[str], env: dict[str, str]) -> tuple[int, int]:
     return proc.returncode, peak_kb // 1024
 
 
+def in_process(args: list[str], env: dict[str, str]) -> None:
+    """The same command run inside this process: a check's own work, without the new
+    interpreter and its imports (about 0.4 s, which the raw and floor columns never pay)."""
+    from diffcheck import cli as dc_cli
+    from diffcheck import gcpause
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    gcpause.freeze_on_resume()  # as the diffcheck command does
+    try:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
+                contextlib.redirect_stderr(sink):
+            dc_cli.main(args)
+    finally:
+        gcpause.freeze_on_resume(False)
+        gc.unfreeze()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def raw_migra(admin_url: str, live_url: str, sql_text: str) -> None:
     """migra's steps with stock schemainspect: scratch, load, inspect both, diff, drop."""
     from migra import Migration
@@ -241,6 +263,8 @@ def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs:
         warm = ["check", "--live", live, "--desired", str(same), "-q"]
         cli(warm, env)  # fill the cache
         row["warm check s"] = timed(lambda: cli(warm, env), runs)
+        row["cold in-process s"] = timed(lambda: in_process([*base, "--no-cache"], env), runs)
+        row["warm in-process s"] = timed(lambda: in_process(warm, env), runs)
         plan_path = tmp / "plans" / "p.sql"
         if "plan" not in skip:
             row["plan s"] = timed(lambda: cli(["plan", "--live", live, "--desired", str(desired),
@@ -260,10 +284,12 @@ def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs:
         row["get_inspector s"] = timed(lambda: si_inspect(live), runs)
         if "stock" not in skip:
             row["stock get_inspector s"] = timed(lambda: _stock_inspect(live), runs)
-        if "floor s" in row:
-            row["warm/floor"] = row["warm check s"] / row["floor s"]  # type: ignore[operator]
-        if "raw migra s" in row:
-            row["cold/raw"] = row["cold check s"] / row["raw migra s"]  # type: ignore[operator]
+        for kind, base_col, ratio in (("warm", "floor s", "floor"), ("cold", "raw migra s", "raw")):
+            if base_col in row:
+                row[f"{kind}/{ratio}"] = row[f"{kind} check s"] / row[base_col]  # type: ignore[operator]
+                row[f"{kind}/{ratio} in-process"] = (
+                    row[f"{kind} in-process s"] / row[base_col]  # type: ignore[operator]
+                )
         row["ms/table (cold)"] = 1000 * row["cold check s"] / max(1, row["tables"])  # type: ignore[operator]
     finally:
         drop_db(admin_url, live)
@@ -278,9 +304,11 @@ def _without_cursor(insp: object) -> object:
 
 def table(rows: list[dict]) -> str:
     """Rows as Markdown."""
-    cols = ["schema", "tables", "cold check s", "warm check s", "plan s", "raw migra s",
-            "floor s", "inspect s", "inspect 1 conn s", "get_inspector s",
-            "stock get_inspector s", "warm/floor", "cold/raw", "ms/table (cold)", "peak MB"]
+    cols = ["schema", "tables", "cold check s", "warm check s", "cold in-process s",
+            "warm in-process s", "plan s", "raw migra s", "floor s", "inspect s",
+            "inspect 1 conn s", "get_inspector s", "stock get_inspector s", "warm/floor",
+            "warm/floor in-process", "cold/raw", "cold/raw in-process", "ms/table (cold)",
+            "peak MB"]
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         cells = [f"{r[c]:.2f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols]
