@@ -133,9 +133,11 @@ def cli(args: list[str], env: dict[str, str]) -> tuple[int, int]:
     return proc.returncode, peak_kb // 1024
 
 
-def in_process(args: list[str], env: dict[str, str]) -> None:
-    """The same command run inside this process: a check's own work, without the new
-    interpreter and its imports (about 0.4 s, which the raw and floor columns never pay)."""
+def in_process(args: list[str], env: dict[str, str]) -> float:
+    """Wall time of the same command run inside this process: a check's own work, without
+    the new interpreter and its imports (about 0.4 s, which the raw and floor columns never
+    pay). The garbage a run leaves (a process would exit instead) is collected afterwards,
+    outside the time, so that it does not slow the next run."""
     from diffcheck import cli as dc_cli
     from diffcheck import gcpause
 
@@ -145,10 +147,13 @@ def in_process(args: list[str], env: dict[str, str]) -> None:
     try:
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), \
                 contextlib.redirect_stderr(sink):
+            started = time.perf_counter()
             dc_cli.main(args)
+            return time.perf_counter() - started
     finally:
         gcpause.freeze_on_resume(False)
         gc.unfreeze()
+        gc.collect()
         os.environ.clear()
         os.environ.update(saved)
 
@@ -263,8 +268,9 @@ def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs:
         warm = ["check", "--live", live, "--desired", str(same), "-q"]
         cli(warm, env)  # fill the cache
         row["warm check s"] = timed(lambda: cli(warm, env), runs)
-        row["cold in-process s"] = timed(lambda: in_process([*base, "--no-cache"], env), runs)
-        row["warm in-process s"] = timed(lambda: in_process(warm, env), runs)
+        row["cold in-process s"] = statistics.median(
+            in_process([*base, "--no-cache"], env) for _ in range(runs))
+        row["warm in-process s"] = statistics.median(in_process(warm, env) for _ in range(runs))
         plan_path = tmp / "plans" / "p.sql"
         if "plan" not in skip:
             row["plan s"] = timed(lambda: cli(["plan", "--live", live, "--desired", str(desired),
