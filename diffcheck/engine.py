@@ -513,7 +513,8 @@ class _SchemainspectQueries(si_obj.PostgreSQL):  # type: ignore[misc]
 
 
 # Equality of (from, to) object pairs within one migra diff, by identity: nothing is changed
-# while migra runs. Per thread, because a fleet diffs several targets at once.
+# while migra runs. Each entry keeps its pair alive, so that an id cannot be reused by
+# another object during the diff. Per thread, because a fleet diffs several targets at once.
 _compared = threading.local()
 
 
@@ -524,19 +525,20 @@ def _differences(a: Any, b: Any, add_dependencies_for_modifications: bool = True
     and a diff asks for the selectables' differences in six calls: a table's equality
     compares all its columns, so that was 12 comparisons of every table (3 s of an in-sync
     check at 5,000 tables)."""
-    memo: dict[tuple[int, int], bool] | None = getattr(_compared, "memo", None)
+    memo: dict[tuple[int, int], tuple[bool, Any, Any]] | None = getattr(_compared, "memo", None)
     added = OrderedDict((k, b[k]) for k in sorted(b.keys() - a.keys()))
     removed = OrderedDict((k, a[k]) for k in sorted(a.keys() - b.keys()))
     modified: OrderedDict[Any, Any] = OrderedDict()
     unmodified: OrderedDict[Any, Any] = OrderedDict()
     for k in sorted(a.keys() & b.keys()):
         x, y = a[k], b[k]
-        pair = (id(x), id(y))
-        same = memo.get(pair) if memo is not None else None
-        if same is None:
+        known = memo.get((id(x), id(y))) if memo is not None else None
+        if known is None:
             same = bool(x == y)
             if memo is not None:
-                memo[pair] = same
+                memo[(id(x), id(y))] = (same, x, y)
+        else:
+            same = known[0]
         (unmodified if same else modified)[k] = y
     return added, removed, modified, unmodified
 

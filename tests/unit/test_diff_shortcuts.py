@@ -107,3 +107,17 @@ def test_dependents_by_name_equal_a_scan_of_every_key() -> None:
         assert ordering._dependents(cat, probe) == expected, probe  # memoized
         nonempty += bool(expected)
     assert nonempty > 100
+
+
+def test_remembered_pairs_are_not_confused_with_new_objects() -> None:
+    """Objects made and dropped during a diff: a remembered pair keeps its objects alive,
+    so a new object never takes the id of a compared one and inherits its answer."""
+    engine._compared.memo = {}
+    try:
+        for i in range(200):
+            same = i % 2 == 0
+            a, b = {"k": Counted(i)}, {"k": Counted(i if same else -1)}
+            _, _, modified, unmodified = engine._differences(a, b)
+            assert (list(unmodified), list(modified)) == ((["k"], []) if same else ([], ["k"]))
+    finally:
+        engine._compared.memo = None
