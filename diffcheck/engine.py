@@ -387,10 +387,9 @@ def materialize_ctes(query: str, names: frozenset[str] = frozenset({"enums"})) -
     schemainspect's relations query references its ``enums`` CTE from a correlated subquery;
     inlined, the planner rescans it once per relation and the inspection goes quadratic at
     thousands of tables. Materialized, it runs once. Only named CTEs (see _MATERIALIZED):
-    materializing every CTE
-    (e.g. the dependencies query's) blocks predicate push-down and was measured here to make
-    chado's inspection take 90 minutes instead of 27 s. Rewritten through pglast's AST, never
-    by editing the text."""
+    materializing every CTE (e.g. the dependencies query's) blocks predicate push-down and
+    was measured here to make chado's inspection take 90 minutes instead of 27 s. Rewritten
+    through pglast's AST, never by editing the text."""
     try:
         stmts = pglast.parse_sql(query)
     except ParseError:

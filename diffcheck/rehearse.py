@@ -108,13 +108,7 @@ def rehearse(
     second pass) and the whole extended list is rehearsed once more on a fresh clone."""
     current = list(statements)
     pending = list(statements)
-    if base_script is None:
-        clone = ws.clone(base.url, base.label)
-    else:
-        # The caller's dump of ``base`` (a plan's sidecar): pg_dump of 5,000 tables takes
-        # seconds, and the clone must be the schema the plan records anyway.
-        ws.progress(f"cloning schema of {base.label}")
-        clone = ws.restore(base_script, f"clone of {base.label}")
+    clone = ws.clone(base.url, base.label, script=base_script)
     try:
         for rnd in range(1, max_rounds + 1):
             ws.progress(f"rehearsing round {rnd}")

@@ -161,11 +161,12 @@ class Workspace:
         self._owned.remove(db)
         self.server().drop(db.name)
 
-    def clone(self, url: str, label: str) -> Side:
+    def clone(self, url: str, label: str, script: str | None = None) -> Side:
         """A scratch copy of a database's schema via ``pg_dump --schema-only`` and restore:
-        no data, no exclusive access to the original."""
+        no data, no exclusive access to the original. ``script``, a dump of it the caller
+        already has (a plan's sidecar), saves the pg_dump: seconds at 5,000 tables."""
         self.progress(f"cloning schema of {label}")
-        return self.restore(self.dump(url), f"clone of {label}")
+        return self.restore(self.dump(url) if script is None else script, f"clone of {label}")
 
     def discard(self, side: Side) -> None:
         """Drop a scratch side now rather than at the end of the command."""

@@ -119,7 +119,7 @@ def fill_definitions(
     0.5 s at 5,000 tables); schemainspect's query has already made it for every index, so
     it is made once instead of three times."""
     parts = list(part_indexes)
-    wanted = {key for key in facts["indexes"]} | {(p.schema, p.name) for p in parts}
+    wanted = set(facts["indexes"]) | {(p.schema, p.name) for p in parts}
     missing = sorted(wanted - known.keys())
     if missing:
         cur.execute(_DEFINITIONS, ([k[0] for k in missing], [k[1] for k in missing]))
