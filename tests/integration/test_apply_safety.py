@@ -459,12 +459,14 @@ def test_sigkill_during_apply_leaves_live_old_or_new(
     assert len(p.statements) >= 3 * N_TABLES
     env = sub_env(live.url, DIFFCHECK_SCRATCH_URL=scratch)
     n = len(p.statements)
-    # Time-based kills land early; progress-based ones land inside the transaction.
+    # Progress-based kills land inside the transaction, so they come first. Time-based kills
+    # come last: on a fast machine a whole apply can finish within the delay (it did in CI,
+    # at 1.5 s), and the first "new" state ends the loop.
     points: list[Callable[[Proc], bool]] = [
-        *(lambda pr, d=d: (time.sleep(d), False)[1] for d in (0.05, 0.5, 1.5)),
         *(lambda pr, m=m: pr.wait_for(m, 240)
           for m in ("applying statement 1/", f"applying statement {n // 2}/",
                     f"applying statement {n}/", "verifying before commit")),
+        *(lambda pr, d=d: (time.sleep(d), False)[1] for d in (0.05, 0.5, 1.5)),
     ]
     states = []
     for point in points:
