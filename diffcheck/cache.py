@@ -1,12 +1,14 @@
 """Cache of inspected desired schemas.
 
 The inspection of a desired source depends only on the source's content, the server's major
-version, the engine versions and the comparison filters; keyed by a hash of those, a repeated
-``check`` inspects only live and builds no scratch database. Entries are written to a temporary
-file and renamed into place, so concurrent runs never read half an entry."""
+version, the engine (diffcheck's code, migra and schemainspect) and the comparison filters;
+keyed by a hash of those, a repeated ``check`` inspects only live and builds no scratch
+database. Entries are written to a temporary file and renamed into place, so concurrent runs
+never read half an entry."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -31,6 +33,26 @@ def cache_dir(configured: str | None, project_dir: str) -> Path:
     return Path(base) / "diffcheck"
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """A digest of diffcheck's own source files.
+
+    The version number alone would let a checkout whose inspection code changed (a
+    development install, a patched deployment) reuse entries that the old code wrote, and
+    compare against an inspection it would no longer make. About 4 ms, once per process."""
+    return tree_digest(Path(__file__).parent)
+
+
+def tree_digest(root: Path) -> str:
+    """sha256 over the relative paths and contents of every ``*.py`` file under ``root``."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def key(content_key: str, major: int, filters: engine.Filters, privileges: bool) -> str:
     """The cache key of a desired inspection."""
     from .fixups import blindspots
@@ -41,6 +63,7 @@ def key(content_key: str, major: int, filters: engine.Filters, privileges: bool)
         "content": content_key,
         "major": major,
         "versions": engine.versions(),
+        "code": code_digest(),
         "filters": [filters.include_schemas, filters.exclude_schemas, filters.exclude],
         "privileges": privileges,
     }

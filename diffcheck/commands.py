@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, normalize, sources
+from . import cache, normalize, pg, sources
 from . import dsn as dsnlib
 from .config import Settings
 from .engine import Inspection, column_types
@@ -50,7 +50,8 @@ def check(settings: Settings, progress: Progress | None = None) -> DiffResult:
         source = sources.resolve(settings.desired, settings.project_dir)
         live_side = ws.build(sources.DatabaseSource(label=dsnlib.mask(live_url), url=live_url))
         with ThreadPoolExecutor(max_workers=1) as pool:
-            live_future = pool.submit(ws.inspect, live_side)
+            # The inspecting connection also tells live's major, which keys the cache.
+            live_future = pool.submit(ws.inspect, live_side, ws.connect_live())
             idesired, desired_side = desired_inspection(ws, source)
             ilive = live_future.result()
         statements = ws.diff_inspections(ilive, idesired, context=desired_side)
@@ -82,7 +83,7 @@ def desired_inspection(ws: Workspace, source: sources.Source) -> tuple[Inspectio
     content = source.content_key() if settings.cache else None
     k = None
     if content is not None:
-        k = cache.key(content, ws.server_major(), ws.filters, settings.with_privileges)
+        k = cache.key(content, ws.desired_major(), ws.filters, settings.with_privileges)
         hit = cache.load(cache.cache_dir(settings.cache_dir, settings.project_dir), k)
         if hit is not None:
             ws.progress("desired schema: cached inspection")
@@ -171,6 +172,21 @@ def read_targets(path: str) -> list[str]:
     return urls
 
 
+def _first_reachable(targets: list[str]) -> str:
+    """The first target that accepts a connection. It stands in for live where a fleet needs
+    one (the default scratch server is its server; the desired side runs its major), so that
+    one target being down fails that target only, not the whole fleet."""
+    from .errors import DiffcheckError
+
+    for url in targets:
+        try:
+            with pg.connection(url, autocommit=True, role="target"):
+                return dsnlib.normalize(url)
+        except DiffcheckError:
+            continue
+    return dsnlib.normalize(targets[0])  # none is: each reports its own error
+
+
 def check_fleet(
     settings: Settings, targets: list[str], jobs: int = 4, progress: Progress | None = None
 ) -> list[TargetResult]:
@@ -179,8 +195,7 @@ def check_fleet(
 
     from .errors import DiffcheckError
 
-    first = dsnlib.normalize(targets[0])
-    settings = replace(settings, live=settings.live or first)
+    settings = replace(settings, live=settings.live or _first_reachable(targets))
     with Workspace(settings, progress) as ws:
         source = sources.resolve(settings.desired, settings.project_dir)
         idesired, desired_side = desired_inspection(ws, source)
@@ -191,9 +206,9 @@ def check_fleet(
             try:
                 side = Side(dsnlib.normalize(url), label, scratch=False)
                 ilive = ws.inspect(side)
-                if ilive.major != ws.server_major() and not settings.allow_version_mismatch:
+                if ilive.major != ws.desired_major() and not settings.allow_version_mismatch:
                     raise DiffcheckError(
-                        f"runs PostgreSQL {ilive.major}, scratch runs {ws.server_major()}"
+                        f"runs PostgreSQL {ilive.major}, scratch runs {ws.desired_major()}"
                     )
                 stmts = ws.diff_inspections(ilive, idesired, context=desired_side)
                 if stmts and desired_side is None:

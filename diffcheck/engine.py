@@ -413,17 +413,33 @@ def materialize_ctes(query: str, names: frozenset[str] = frozenset({"enums"})) -
     return str(RawStream()(node))
 
 
-_VISIBILITY = "pg_type_is_visible"
+# Conditions that make schemainspect's rows depend on who inspects rather than on the schema:
+# - pg_type_is_visible: the domains and types queries keep only types on the inspecting
+#   session's search_path, so a domain or composite type in any other schema (``app.pos``)
+#   was never compared, and a changed CHECK on it was reported "in sync";
+# - privilege tests: the functions query hides functions the role may not execute, and the
+#   bodies and argument defaults of functions it does not own; the constraints query hides
+#   constraints of tables it has no privilege on. A CI role that does not own live then saw
+#   every function as changed, and, worse, never saw an extra function or constraint in
+#   live, which reads as "in sync". The catalogs themselves are readable by every role.
+_SESSION_DEPENDENT = frozenset(
+    {
+        "pg_type_is_visible",
+        "pg_has_role",
+        "has_function_privilege",
+        "has_table_privilege",
+        "has_any_column_privilege",
+    }
+)
 
 
 @functools.lru_cache(maxsize=64)
-def without_visibility_filter(query: str) -> str:
-    """The same query without its ``pg_type_is_visible(...)`` conditions.
-
-    schemainspect's domains and types queries keep only types on the inspecting session's
-    search_path, so a domain or composite type in any other schema (``app.pos``) was never
-    compared: a changed CHECK on it was reported "in sync". Every schema's types count.
-    Removed from the AND lists of the AST, never by editing the text."""
+def without_session_filters(query: str) -> str:
+    """The same query with every ``_SESSION_DEPENDENT`` call replaced by ``true``: in an AND
+    list, a WHERE or a CASE WHEN alike, the condition then always holds, and the rows are
+    the same for every role and search_path. Done on the AST, never by editing the text."""
+    if not any(name in query for name in _SESSION_DEPENDENT):
+        return query
     try:
         stmts = pglast.parse_sql(query)
     except ParseError:
@@ -433,29 +449,34 @@ def without_visibility_filter(query: str) -> str:
     from pglast import ast
     from pglast.stream import RawStream
 
-    def is_visibility(node: Any) -> bool:
+    def is_filter(node: Any) -> bool:
         if not isinstance(node, ast.FuncCall):
             return False
         names = [n.sval for n in node.funcname or () if isinstance(n, ast.String)]
-        return names[-1:] == [_VISIBILITY]
+        return bool(names) and names[-1] in _SESSION_DEPENDENT
+
+    def true() -> Any:
+        return ast.A_Const(val=ast.Boolean(boolval=True))
 
     changed = False
 
-    def prune(node: Any) -> None:
+    def replace(node: Any) -> None:
         nonlocal changed
-        if isinstance(node, ast.BoolExpr) and node.args:
-            kept = tuple(a for a in node.args if not is_visibility(a))
-            if len(kept) != len(node.args):
-                changed = True
-                node.args = kept or (ast.A_Const(val=ast.Boolean(boolval=True)),)
         if isinstance(node, ast.Node):
             for attr in node:
-                prune(getattr(node, attr))
+                value = getattr(node, attr)
+                if is_filter(value):
+                    setattr(node, attr, true())
+                    changed = True
+                elif isinstance(value, tuple) and any(is_filter(v) for v in value):
+                    setattr(node, attr, tuple(true() if is_filter(v) else v for v in value))
+                    changed = True
+                replace(getattr(node, attr))
         elif isinstance(node, tuple | list):
             for item in node:
-                prune(item)
+                replace(item)
 
-    prune(stmts[0].stmt)
+    replace(stmts[0].stmt)
     return str(RawStream()(stmts[0].stmt)) if changed else query
 
 
@@ -468,8 +489,7 @@ _DEFAULT_MATERIALIZED = frozenset({"enums"})
 
 def _rewritten(query: str, name: str | None = None) -> str:
     """schemainspect's query ``name`` with diffcheck's fixes (see the functions above)."""
-    if _VISIBILITY in query:
-        query = without_visibility_filter(query)
+    query = without_session_filters(query)
     if query.lstrip().lower().startswith("with"):
         query = materialize_ctes(query, _MATERIALIZED.get(name or "", _DEFAULT_MATERIALIZED))
     return query

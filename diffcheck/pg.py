@@ -19,7 +19,7 @@ import psycopg2.extras
 
 from . import dsn as dsnlib
 from . import stable
-from .errors import ConnectionFailed, DiffcheckError, PermissionDenied
+from .errors import ConfigError, ConnectionFailed, DiffcheckError, PermissionDenied
 
 Connection: TypeAlias = psycopg2.extensions.connection
 T = TypeVar("T")
@@ -35,6 +35,9 @@ def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connecti
             connect_timeout=10,
             cursor_factory=psycopg2.extras.NamedTupleCursor,
         )
+    except psycopg2.ProgrammingError:
+        # libpq refused the URL itself; its message quotes the URL, password included.
+        raise ConfigError(f"bad database URL: {dsnlib.mask(dsn)}") from None
     except psycopg2.OperationalError as exc:
         detail = dsnlib.scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else "", url)
         where = dsnlib.mask(dsn)

@@ -6,6 +6,7 @@ and diffs between two of them go through :func:`Workspace.diff`."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import time
@@ -84,15 +85,34 @@ class Workspace:
         return dsnlib.normalize(self.settings.live)
 
     def live_major(self) -> int:
-        """Live's major version (connecting once)."""
+        """Live's major version (connecting once, unless :meth:`connect_live` has)."""
         if self._live_major is None:
-            with pg.connection(self.live_url(), autocommit=True, role="live") as conn:
-                self._live_major = pg.server_major(conn)
+            self.connect_live().close()
+        assert self._live_major is not None
         return self._live_major
 
+    def connect_live(self) -> pg.Connection:
+        """A new autocommit connection to live, noting its major version on the way: a
+        command that inspects live anyway needs no extra connection to learn it (each costs
+        a TLS and SCRAM handshake against a remote server)."""
+        conn = pg.connect(self.live_url(), autocommit=True, role="live")
+        self._live_major = pg.server_major(conn)
+        return conn
+
     def server_major(self) -> int:
-        """The scratch server's major version (what a desired build depends on)."""
+        """The scratch server's major version."""
         return self.server().major
+
+    def desired_major(self) -> int:
+        """The major version a desired build runs on, which keys the desired-side cache.
+
+        With the default scratch server, live's own, that is live's major, known without
+        contacting the scratch server: a cache hit then opens no connection but live's.
+        An explicit or embedded scratch server is asked (and checked) as before, so that a
+        version mismatch is refused whether or not the cache holds an entry."""
+        if self._server is None and not self.settings.scratch_url and self.settings.live:
+            return self.live_major()
+        return self.server_major()
 
     # -- scratch -------------------------------------------------------------------------------
     def server(self, reference_url: str | None = None) -> ScratchServer:
@@ -175,21 +195,23 @@ class Workspace:
                 self._drop_owned(db)
 
     # -- comparing -----------------------------------------------------------------------------
-    def inspect(self, side: Side) -> engine.Inspection:
-        """Inspect one side read-only."""
+    def inspect(self, side: Side, conn: pg.Connection | None = None) -> engine.Inspection:
+        """Inspect one side read-only; ``conn``, an open autocommit connection to it, serves
+        the first attempt and is closed in any case."""
         self.progress(f"inspecting {side.label}")
         if side.scratch:
-            with pg.connection(side.url, autocommit=True, role=side.label) as conn:
-                return engine.inspect(conn, side.label, self.filters, connect=self._helper(side))
+            with contextlib.closing(conn or self._open(side)) as c:
+                return engine.inspect(c, side.label, self.filters, connect=self._helper(side))
         # A database diffcheck does not own may have tables locked by others: bounded waits,
         # retried with backoff like apply's transaction, then a clean LockError.
         backoff = 1.0
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
+            given, conn = conn, None  # the caller's connection serves one attempt only
             try:
-                with pg.connection(side.url, autocommit=True, role=side.label) as conn:
+                with contextlib.closing(given or self._open(side)) as c:
                     return engine.inspect(
-                        conn,
+                        c,
                         side.label,
                         self.filters,
                         lock_timeout=self.settings.lock_timeout,
@@ -206,6 +228,10 @@ class Workspace:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _open(side: Side) -> pg.Connection:
+        return pg.connect(side.url, autocommit=True, role=side.label)
 
     @staticmethod
     def _helper(side: Side) -> Callable[[], pg.Connection]:

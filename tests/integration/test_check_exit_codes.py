@@ -248,6 +248,54 @@ def test_error_role_without_createdb(run_cli, make_db, pg_url, nocreatedb_role):
     assert "CREATEDB" in line, line
 
 
+
+def test_cache_hit_needs_no_scratch_server(run_cli, make_db, pg_url, nocreatedb_role):
+    """With the default scratch server (live's own), a cache hit is keyed by live's major and
+    contacts no scratch server: a role that cannot create scratch databases may run warm
+    checks. A miss still needs CREATEDB, and says so."""
+    role, password = nocreatedb_role
+    live = make_db(schema_files(SCHEMA))
+    url = _with_credentials(pg_url, role, password, live.name)
+    cold = run_cli("check", "--live", url, "--desired", str(SCHEMA))
+    assert cold.code == 1 and "CREATEDB" in cold.err, (cold.out, cold.err)
+    filled = run_cli("check", "--live", live.url, "--desired", str(SCHEMA))  # as a superuser
+    assert filled.code == 0, (filled.out, filled.err)
+    warm = run_cli("check", "--live", url, "--desired", str(SCHEMA))
+    assert warm.code == 0, (warm.out, warm.err)
+    assert password not in warm.out + warm.err
+    # An explicit scratch server is still checked on a hit.
+    scratch = _with_credentials(pg_url, role, password, "postgres")
+    explicit = run_cli("check", "--live", url, "--scratch-url", scratch, "--desired", str(SCHEMA))
+    line = _assert_one_error_line(explicit, password)
+    assert "CREATEDB" in line, line
+
+
+def test_role_that_does_not_own_live_sees_every_object(
+    run_cli, make_db, pg_url, nocreatedb_role, tmp_path
+):
+    """A CI role that neither owns live nor holds privileges on it still sees every function
+    (body included) and every constraint: schemainspect's privilege filters hid them, which
+    showed functions as changed and, worse, extra objects in live as "in sync"."""
+    role, password = nocreatedb_role
+    base = "create table public.t (id int primary key);\n"
+    extra = (
+        "create function public.f() returns int language sql as 'select 1';\n"
+        "revoke execute on function public.f() from public;\n"
+        "alter table public.t add constraint t_id_positive check (id > 0);\n"
+        "revoke all on table public.t from public;\n"
+    )
+    live = make_db(base + extra)
+    url = _with_credentials(pg_url, role, password, live.name)
+    desired = tmp_path / "desired"
+    desired.mkdir()
+    (desired / "schema.sql").write_text(base + extra)
+    same = run_cli("check", "--live", url, "--scratch-url", pg_url, "--desired", str(desired))
+    assert same.code == 0, (same.out, same.err)
+    (desired / "schema.sql").write_text(base)
+    run = run_cli("check", "--live", url, "--scratch-url", pg_url, "--desired", str(desired))
+    assert run.code == 2, (run.out, run.err)
+    assert "drop function" in run.out.lower() and "t_id_positive" in run.out, run.out
+
 @pytest.mark.parametrize(
     "make_url",
     [
