@@ -51,7 +51,10 @@ _FP_COLLECTIONS = (
     "enums",
     "extensions",
     "functions",
-    "privileges",
+    # Not schemainspect's "privileges": it reads information_schema.role_table_grants, which
+    # lists only grants the inspecting role takes part in, so a plan made by a DBA and
+    # applied by a pipeline role would see different "from" schemas. Privileges are in
+    # diffcheck_facts, read from the ACLs themselves, the same for every role.
     "collations",
     "triggers",
     "rlspolicies",
@@ -73,6 +76,9 @@ _FP_SKIP = {
     "indexes",
     "pytype",
 }
+# Fact fields that are not schema: a sequence's ``unused`` (never called) changes with the
+# first nextval, and reads false for a role that may not read the sequence.
+_FP_SKIP_FACT_FIELDS = {"unused"}
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -81,7 +87,8 @@ def _plain(value: Any, depth: int = 0) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if hasattr(value, "_asdict"):  # a NamedTuple fact: keep field names, not a sorted bag
-        return _plain(value._asdict(), depth)
+        fields = value._asdict()
+        return _plain({k: v for k, v in fields.items() if k not in _FP_SKIP_FACT_FIELDS}, depth)
     if isinstance(value, dict):
         return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import uuid
 
 import psycopg2
 import pytest
@@ -208,8 +209,9 @@ def test_error_scratch_url_is_live(run_cli, make_db):
 
 @pytest.fixture
 def nocreatedb_role(pg_url):
-    """A LOGIN role without CREATEDB, with a password; dropped afterwards."""
-    role, password = "dc_nocreatedb", "Nocr3ateDB_pw_7781"
+    """A LOGIN role without CREATEDB, with a password; dropped afterwards. Its name is
+    unique: roles belong to the cluster, and parallel workers run tests of this file at once."""
+    role, password = f"dc_nocreatedb_{uuid.uuid4().hex[:8]}", "Nocr3ateDB_pw_7781"
     with contextlib.closing(psycopg2.connect(pg_url)) as conn:
         conn.autocommit = True
         with conn.cursor() as cur:

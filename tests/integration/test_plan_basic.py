@@ -135,6 +135,45 @@ def test_fingerprint_ignores_creation_order_and_sees_one_column_change(make_db):
     assert live_fingerprint(a.url) != fb
 
 
+@pytest.fixture
+def reader_role(pg_url):
+    """(name, password) of a LOGIN role that owns nothing and holds no privileges (a unique
+    name: roles belong to the cluster, and parallel workers share it)."""
+    import uuid
+
+    role, password = f"dc_reader_{uuid.uuid4().hex[:8]}", "Read3r_pw_5521"
+    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("create role {} login password {}").format(
+                sql.Identifier(role), sql.Literal(password)))
+    yield role, password
+    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+
+
+def test_fingerprint_is_the_same_for_every_role_and_ignores_sequence_use(make_db, reader_role):
+    """A plan made as one role and applied as another must see the same "from" schema: the
+    role here may not execute the function, read the sequence or the table, nor sees the
+    grant of another role. A sequence's first nextval is data, not schema. Grants count."""
+    role, password = reader_role
+    db = make_db(
+        ORDER_A
+        + "revoke all on sequence public.counter from public;\n"
+        "revoke execute on function public.total() from public;\n"
+    )
+    db.execute("grant select on public.b to pg_monitor")  # a grant the reader takes no part in
+    owner = live_fingerprint(db.url)
+    as_reader = psycopg2.extensions.make_dsn(db.url, user=role, password=password)
+    assert live_fingerprint(as_reader) == owner
+    db.execute("select nextval('public.counter')")
+    assert live_fingerprint(db.url) == owner
+    db.execute("revoke select on public.b from pg_monitor")
+    assert live_fingerprint(db.url) != owner
+
+
 # --- the plan file, hazards with sizes, rollback ----------------------------------------------
 
 BEFORE = """
