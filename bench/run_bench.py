@@ -30,6 +30,7 @@ import os
 import pickle
 import platform
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -299,6 +300,7 @@ def bench_one(label: str, admin_url: str, live_sql: str, desired_sql: str, runs:
         row["ms/table (cold)"] = 1000 * row["cold check s"] / max(1, row["tables"])  # type: ignore[operator]
     finally:
         drop_db(admin_url, live)
+        shutil.rmtree(tmp, ignore_errors=True)  # the schema copies and the cache directory
     return row
 
 
