@@ -25,7 +25,7 @@ from pglast.parser import ParseError
 from schemainspect import get_inspector
 from schemainspect.pg import obj as si_obj  # type: ignore[import-untyped]
 
-from . import __version__, catalog, fixups, gcpause, snapshot, stable
+from . import __version__, catalog, fixups, gcpause, pg, snapshot, stable
 from .errors import UnsafeSQL
 from .pg import Connection, without_nested_loops
 
@@ -198,7 +198,8 @@ def inspect(
 #   inspection.
 # - work_mem: the default 4 MB made the relations and indexes queries sort on disk from a
 #   few thousand tables (7 MB spilled at 5,000); memory is only taken by sorts that need it.
-_SETTINGS = (("jit", "off"), ("work_mem", "32MB"))
+# - search_path: one for every inspection (see pg.DEPARSE_SEARCH_PATH).
+_SETTINGS = (("jit", "off"), ("work_mem", "32MB"), ("search_path", pg.DEPARSE_SEARCH_PATH))
 
 
 def _begin(cur: Any, settings: list[tuple[str, str]]) -> None:

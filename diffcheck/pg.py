@@ -24,6 +24,15 @@ from .errors import ConfigError, ConnectionFailed, DiffcheckError, PermissionDen
 Connection: TypeAlias = psycopg2.extensions.connection
 T = TypeVar("T")
 
+# The search_path every inspection and every deparse round trip runs under. PostgreSQL
+# deparses views, defaults, checks, index expressions and type names relative to the
+# search_path, qualifying only what is not visible on it. Live's may differ from a scratch
+# database's (ALTER DATABASE or ROLE ... SET search_path = app, public): the same schema then
+# deparsed differently on each side and was reported as drift on every run, the migration
+# loop. "public" keeps the texts PostgreSQL's default path gives when no schema is named
+# after the role.
+DEPARSE_SEARCH_PATH = "public"
+
 
 def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connection:
     """Open a psycopg2 connection; failures become one masked, readable line."""

@@ -247,3 +247,65 @@ def test_cache_hit_still_normalizes_expressions(run_cli, make_db, tmp_path):
         run = run_cli("check", "--live", live.url, "--desired", str(desired), env=env)
         assert run.code == 0, f"cache {attempt}: {run.out}{run.err}"
     assert list(cache_dir.glob("*.pickle"))
+
+
+SEARCH_PATH_SCHEMA = """
+create schema app;
+create type app.mood as enum ('ok', 'sad');
+create table app.t (id int primary key, v int, m app.mood default 'ok');
+create view app.tv as select id, v from app.t where v > 0;
+create function app.f(x int) returns int language sql immutable as $$ select x + 1 $$;
+create table app.u (id int primary key, w int default app.f(1) check (w > app.f(0)));
+create index u_w on app.u (app.f(w));
+create table public.p (id int primary key, t_id int references app.t);
+create view public.pv as select p.id, t.v from public.p join app.t t on t.id = p.t_id;
+"""
+
+
+@pytest.mark.parametrize("level", ["database", "role"])
+def test_live_search_path_is_not_drift(run_cli, make_db, pg_url, tmp_path, level):
+    """PostgreSQL deparses relative to the search_path. A live database (or its role) with
+    its own (``app, public``) must still be in sync with the same schema, run after run, and
+    a real change must still be found, planned and applied."""
+    live = make_db(SEARCH_PATH_SCHEMA)
+    desired = tmp_path / "desired"
+    desired.mkdir()
+    (desired / "schema.sql").write_text(SEARCH_PATH_SCHEMA)
+    url = live.url
+    if level == "database":
+        live.execute(f'alter database "{live.name}" set search_path = app, public')
+    else:
+        role = f"dc_path_{live.name[-8:]}"
+        live.execute(f'create role "{role}" login password \'Path_pw_1\'')
+        live.execute(f'alter role "{role}" set search_path = app, public')
+        live.execute(f'grant pg_read_all_data to "{role}"')
+        url = psycopg2.extensions.make_dsn(live.url, user=role, password="Path_pw_1")
+    try:
+        for attempt in ("miss", "hit"):
+            run = run_cli("check", "--live", url, "--scratch-url", pg_url,
+                          "--desired", str(desired))
+            assert run.code == 0, f"cache {attempt}: {run.out}{run.err}"
+        (desired / "schema.sql").write_text(
+            SEARCH_PATH_SCHEMA.replace("check (w > app.f(0))", "check (w > app.f(1))")
+        )
+        run = run_cli("check", "--live", url, "--scratch-url", pg_url, "--desired", str(desired))
+        assert run.code == 2, (run.out, run.err)
+        assert "u_w_check" in run.out and "app.f(1)" in run.out, run.out
+        if level == "database":
+            plan = tmp_path / "plans" / "p.sql"
+            r = run_cli("plan", "--live", url, "--desired", str(desired), "-o", str(plan),
+                        cwd=tmp_path)
+            assert r.code == 0, (r.out, r.err)
+            r = run_cli("approve", str(plan), "--by", "alice", "--allow-hazard", "all")
+            assert r.code == 0, (r.out, r.err)
+            r = run_cli("apply", str(plan), "--live", url)
+            assert r.code == 0, (r.out, r.err)
+            run = run_cli("check", "--live", url, "--desired", str(desired))
+            assert run.code == 0, (run.out, run.err)
+    finally:
+        if level == "role":
+            with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+                conn.autocommit = True
+                with conn.cursor() as cur:
+                    cur.execute(f'drop owned by "{role}"')
+                    cur.execute(f'drop role "{role}"')
