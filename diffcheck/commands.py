@@ -176,15 +176,17 @@ def _first_reachable(targets: list[str]) -> str:
     """The first target that accepts a connection. It stands in for live where a fleet needs
     one (the default scratch server is its server; the desired side runs its major), so that
     one target being down fails that target only, not the whole fleet."""
-    from .errors import DiffcheckError
+    from .errors import ConnectionFailed, DiffcheckError
 
+    first: DiffcheckError | None = None
     for url in targets:
         try:
             with pg.connection(url, autocommit=True, role="target"):
                 return dsnlib.normalize(url)
-        except DiffcheckError:
-            continue
-    return dsnlib.normalize(targets[0])  # none is: each reports its own error
+        except DiffcheckError as exc:
+            first = first or exc
+    # None is: nothing can be checked, and the desired side has no server to run on.
+    raise ConnectionFailed(f"none of the {len(targets)} target(s) accepts a connection; {first}")
 
 
 def check_fleet(

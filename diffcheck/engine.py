@@ -198,8 +198,9 @@ def inspect(
 #   inspection.
 # - work_mem: the default 4 MB made the relations and indexes queries sort on disk from a
 #   few thousand tables (7 MB spilled at 5,000); memory is only taken by sorts that need it.
-# - search_path: one for every inspection (see pg.DEPARSE_SEARCH_PATH).
-_SETTINGS = (("jit", "off"), ("work_mem", "32MB"), ("search_path", pg.DEPARSE_SEARCH_PATH))
+# - search_path, TimeZone, DateStyle and the rest: one deparse for every inspection, whatever
+#   live's database or role sets (see pg.DEPARSE_SETTINGS).
+_SETTINGS = (("jit", "off"), ("work_mem", "32MB"), *pg.DEPARSE_SETTINGS)
 
 
 def _begin(cur: Any, settings: list[tuple[str, str]]) -> None:
@@ -209,8 +210,7 @@ def _begin(cur: Any, settings: list[tuple[str, str]]) -> None:
 
 
 def _configure(cur: Any, settings: Iterable[tuple[str, str]]) -> None:
-    for name, value in settings:
-        cur.execute("select pg_catalog.set_config(%s, %s, true)", (name, value))
+    pg.set_settings(cur, tuple(settings))
 
 
 def column_types(inspection: Inspection) -> dict[str, str]:

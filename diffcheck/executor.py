@@ -175,6 +175,9 @@ def run_transaction(
         try:
             with conn.cursor() as cur:
                 _set_timeouts(cur, settings.lock_timeout, settings.statement_timeout)
+                # The plan's SQL was printed under these (inspection's deparse); read it back
+                # under the same, not under live's own search_path or DateStyle.
+                pg.set_settings(cur, pg.DEPARSE_SETTINGS)
                 ensure_history(cur)
                 for k, s in enumerate(inside, 1):
                     current = s
@@ -231,6 +234,8 @@ def run_outside(
     settings = ws.settings
     conn.autocommit = True
     try:
+        with conn.cursor() as cur:
+            pg.set_settings(cur, pg.DEPARSE_SETTINGS, local=False)  # as in the transaction
         for k, s in enumerate(outside, 1):
             backoff = 1.0
             for attempt in range(1, settings.retries + 2):

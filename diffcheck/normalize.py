@@ -24,7 +24,7 @@ import psycopg2
 from pglast.stream import RawStream
 from psycopg2 import sql
 
-from .pg import DEPARSE_SEARCH_PATH, Connection
+from .pg import DEPARSE_SETTINGS, Connection, set_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +35,12 @@ MAX_ROUNDS = 4
 class _Context:
     """A transaction on a context database in which round trips run and are rolled back."""
 
-    def __init__(self, conn: Connection, search_path: str) -> None:
+    def __init__(self, conn: Connection, settings: tuple[tuple[str, str], ...]) -> None:
         self.conn = conn
         self.cur = conn.cursor()
         self._n = 0
         # Deparse as inspection does, for the whole transaction.
-        self.cur.execute("select pg_catalog.set_config('search_path', %s, true)", (search_path,))
-
-    def round_trip(self, create: Callable[[str], sql.Composable], read: sql.Composable) -> Any:
-        """Run ``create(text)``, read the deparse back, roll back; None if it fails."""
-        raise NotImplementedError  # replaced by fixpoint below; kept for typing clarity
+        set_settings(self.cur, settings)
 
     def attempt(self, statement: sql.Composable, query: sql.Composable) -> tuple[Any, ...] | None:
         """Execute ``statement`` then ``query`` in a savepoint that is rolled back."""
@@ -299,7 +295,7 @@ def normalize_pair(a: Any, b: Any, context: Connection) -> int:
     were found equal."""
     old_autocommit = context.autocommit
     context.autocommit = False
-    ctx = _Context(context, DEPARSE_SEARCH_PATH)
+    ctx = _Context(context, DEPARSE_SETTINGS)
     try:
         return (
             _norm_constraints(ctx, a, b)

@@ -33,6 +33,31 @@ T = TypeVar("T")
 # after the role.
 DEPARSE_SEARCH_PATH = "public"
 
+# Every setting that changes how PostgreSQL prints a definition, pinned for inspection and
+# for deparse round trips alike. A live database or role may set its own (ALTER DATABASE ...
+# SET TimeZone / DateStyle / IntervalStyle / bytea_output / extra_float_digits /
+# quote_all_identifiers); otherwise constants and names printed differently on each side were
+# reported as drift on every run. The values are PostgreSQL's defaults; DateStyle ISO and
+# TimeZone UTC print dates and timestamps that read back the same under any session settings,
+# so the SQL diffcheck writes applies under live's own.
+DEPARSE_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("search_path", DEPARSE_SEARCH_PATH),
+    ("DateStyle", "ISO, MDY"),
+    ("IntervalStyle", "postgres"),
+    ("TimeZone", "UTC"),
+    ("bytea_output", "hex"),
+    ("extra_float_digits", "1"),
+    ("quote_all_identifiers", "off"),
+    ("standard_conforming_strings", "on"),
+    ("lc_monetary", "C"),
+)
+
+
+def set_settings(cur: Any, settings: tuple[tuple[str, str], ...], *, local: bool = True) -> None:
+    """set_config each (name, value); ``local`` for the rest of the current transaction."""
+    for name, value in settings:
+        cur.execute("select pg_catalog.set_config(%s, %s, %s)", (name, value, local))
+
 
 def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connection:
     """Open a psycopg2 connection; failures become one masked, readable line."""

@@ -72,6 +72,8 @@ def apply_to(url: str, statements: list[str]) -> Failure | None:
     outside = [(i, s) for i, s in enumerate(statements) if not is_transactional(s)]
     with pg.connection(url, role="rehearsal clone") as conn:
         with conn.cursor() as cur:
+            # Under the settings apply uses on live (see executor.run_transaction).
+            pg.set_settings(cur, pg.DEPARSE_SETTINGS, local=False)
             for i, s in tx:
                 try:
                     cur.execute(s)

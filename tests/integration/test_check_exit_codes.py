@@ -371,3 +371,62 @@ def test_scratch_url_to_another_database_on_same_server(run_cli, make_db):
     )
     assert run.code == 0, (run.out, run.err)
     assert dsnlib.dbname(other.url) == other.name
+
+
+# Constants whose deparse depends on session settings: timestamptz on TimeZone and DateStyle,
+# date on DateStyle, interval on IntervalStyle, bytea on bytea_output, float8 on
+# extra_float_digits, and every identifier on quote_all_identifiers.
+SETTINGS_SCHEMA = r"""
+create table public.ev (
+  id int primary key,
+  at timestamptz default '2024-01-02 03:04:05+00',
+  day date default '2024-01-31',
+  span interval default '1 day 02:00:00',
+  ratio float8 default 0.1,
+  raw bytea default '\x01ff',
+  constraint ev_window check (at > '2000-01-01 00:00+00'::timestamptz and day >= '2000-12-31')
+);
+create index ev_recent on public.ev (id) where at > '2024-06-01 00:00+00'::timestamptz;
+create view public.recent as
+  select id, day from public.ev where span < '3 days'::interval and ratio < 0.5;
+"""
+
+LIVE_SESSION_SETTINGS = {
+    "timezone": "America/New_York",
+    "datestyle": "SQL, DMY",
+    "intervalstyle": "iso_8601",
+    "bytea_output": "escape",
+    "extra_float_digits": "-3",
+    "quote_all_identifiers": "on",
+}
+
+
+def test_live_session_settings_are_not_drift(run_cli, make_db, pg_url, nocreatedb_role, tmp_path):
+    """A live database with its own TimeZone, DateStyle, IntervalStyle, bytea_output,
+    extra_float_digits and quote_all_identifiers deparses constants and names its own way.
+    That is no drift: with a cached desired side, a role that cannot create databases (so no
+    scratch database can be built to round-trip them) finds it in sync. A real change of a
+    constant is still found."""
+    role, password = nocreatedb_role
+    live = make_db(SETTINGS_SCHEMA)
+    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for name, value in LIVE_SESSION_SETTINGS.items():
+                cur.execute(
+                    sql.SQL("alter database {} set {} = {}").format(
+                        sql.Identifier(live.name), sql.Identifier(name), sql.Literal(value)
+                    )
+                )
+    desired = tmp_path / "desired"
+    desired.mkdir()
+    (desired / "schema.sql").write_text(SETTINGS_SCHEMA)
+    cold = run_cli("check", "--live", live.url, "--desired", str(desired))  # fills the cache
+    assert cold.code == 0, cold.out + cold.err
+    url = _with_credentials(pg_url, role, password, live.name)
+    warm = run_cli("check", "--live", url, "--desired", str(desired))
+    assert warm.code == 0, (warm.out, warm.err)
+    (desired / "schema.sql").write_text(SETTINGS_SCHEMA.replace("2024-01-31", "2024-02-29"))
+    changed = run_cli("check", "--live", live.url, "--desired", str(desired))
+    assert changed.code == 2, (changed.out, changed.err)
+    assert "2024-02-29" in changed.out, changed.out

@@ -309,3 +309,40 @@ def test_live_search_path_is_not_drift(run_cli, make_db, pg_url, tmp_path, level
                 with conn.cursor() as cur:
                     cur.execute(f'drop owned by "{role}"')
                     cur.execute(f'drop role "{role}"')
+
+
+SHADOW_SCHEMA = """
+create schema app;
+create table app.p (id int primary key, name text);
+create table public.p (id int primary key, v int);
+create view public.pv as select id, v from public.p;
+"""
+
+
+def test_apply_reads_the_plan_under_the_search_path_it_was_printed_with(
+    run_cli, make_db, tmp_path
+):
+    """Plan SQL is printed relative to diffcheck's fixed search_path: ``FROM p`` means
+    public.p. Live's own search_path (``app, public``) would bind it to app.p, a different
+    table: apply runs the plan under the path it was printed with, and lands."""
+    live = make_db(SHADOW_SCHEMA)
+    live.execute(f'alter database "{live.name}" set search_path = app, public')
+    desired = tmp_path / "desired"
+    desired.mkdir()
+    (desired / "schema.sql").write_text(
+        SHADOW_SCHEMA.replace("from public.p;", "from public.p where v > 0;")
+    )
+    plan = tmp_path / "plans" / "p.sql"
+    r = run_cli("plan", "--live", live.url, "--desired", str(desired), "-o", str(plan),
+                cwd=tmp_path)
+    assert r.code == 0, (r.out, r.err)
+    assert "FROM p" in plan.read_text(), plan.read_text()
+    r = run_cli("approve", str(plan), "--by", "alice", "--allow-hazard", "all")
+    assert r.code == 0, (r.out, r.err)
+    r = run_cli("apply", str(plan), "--live", live.url)
+    assert r.code == 0, (r.out, r.err)
+    with contextlib.closing(psycopg2.connect(live.url)) as conn, conn.cursor() as cur:
+        cur.execute("select pg_get_viewdef('public.pv'::regclass)")
+        assert "v > 0" in cur.fetchone()[0]
+    run = run_cli("check", "--live", live.url, "--desired", str(desired))
+    assert run.code == 0, (run.out, run.err)

@@ -107,6 +107,19 @@ def test_unreachable_target_fails_alone_and_hides_its_password(run_cli, make_db,
     assert rows[good.url][:2] == ["in", "sync"], run.out
 
 
+def test_no_reachable_target_is_one_error_line(run_cli, tmp_path):
+    """Nothing to check and no server for the desired side: one line naming the targets'
+    failure (not "live"), exit 1, no password."""
+    downs = [f"postgresql://app:Fl33tSecret@127.0.0.1:{_free_port()}/t{i}" for i in (1, 2)]
+    run = run_cli("check", "--targets", str(_targets(tmp_path, *downs)), "--desired", str(SCHEMA))
+    assert run.code == 1, (run.out, run.err)
+    assert "Fl33tSecret" not in run.out + run.err
+    errors = [line for line in run.err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, run.err
+    assert "none of the 2 target(s) accepts a connection" in errors[0], errors[0]
+    assert "cannot connect to target" in errors[0], errors[0]
+
+
 @pytest.mark.parametrize(
     "content, message",
     [(None, "cannot read targets file"), ("# only a comment\n\n", "lists no databases"),
