@@ -90,20 +90,18 @@ def restore_script(url: str, major: int, *, privileges: bool) -> str:
             dump_args.append("--no-privileges")
         proc = subprocess.run([*dump_args, "-d", conninfo], capture_output=True, text=True, env=env)
         if proc.returncode != 0:
-            raise DiffcheckError(f"pg_dump of {dsnlib.mask(url)} failed: {_last(proc.stderr, url)}")
+            raise DiffcheckError(
+                f"pg_dump of {dsnlib.mask(url)} failed: {pg.tool_error(proc.stderr, url)}"
+            )
         restore_args = [pg_restore, "--verbose", "--no-owner", "--file", "-"]
         if not privileges:
             restore_args.append("--no-privileges")
         proc = subprocess.run([*restore_args, archive], capture_output=True, text=True)
         if proc.returncode != 0:
-            raise DiffcheckError(f"pg_restore of the schema dump failed: {_last(proc.stderr, url)}")
+            raise DiffcheckError(
+                f"pg_restore of the schema dump failed: {pg.tool_error(proc.stderr, url)}"
+            )
     return proc.stdout
-
-
-def _last(stderr: str, url: str) -> str:
-    lines = [line for line in stderr.strip().splitlines() if "error" in line.lower()]
-    lines = lines or stderr.strip().splitlines()
-    return dsnlib.scrub(lines[-1] if lines else "", url)
 
 
 def _header(line: str, current: Entry | None) -> Entry | None:

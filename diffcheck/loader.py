@@ -200,16 +200,25 @@ def load_text(
             try:
                 cur.execute(batch_text)
             except psycopg2.Error as exc:
-                if exc.diag.statement_position or len(batch) == 1:
+                if len(batch) == 1:
                     raise _error(exc, text, path, batch_text, base) from None
-                # No position (typical for DDL naming a missing object): the batch was
-                # rolled back as a whole; replay it statement by statement to find the line.
+                # The batch was rolled back as a whole: replay it one statement at a time, as
+                # psql -f runs a file. A statement that fails alone is the file's error, at
+                # its line (DDL naming a missing object has no position in the batch). When
+                # every statement succeeds alone, the batch failed only as a batch: the
+                # server's lock table was full ("out of shared memory" on a server with a
+                # small max_locks_per_transaction), or a statement used an enum value that
+                # ALTER TYPE ... ADD VALUE added earlier in it ("unsafe use of new value").
                 for st in batch:
                     try:
                         cur.execute(st.text)
                     except psycopg2.Error as inner:
                         raise _error(inner, text, path, st.text, st.offset) from None
-                raise _error(exc, text, path, batch_text, base) from None
+                log.info(
+                    "%s: a batch failed as a whole (%s); loaded statement by statement",
+                    path,
+                    (exc.diag.message_primary or "").strip(),
+                )
             done += len(batch)
             if progress is not None:
                 progress(done, len(statements))

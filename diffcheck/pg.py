@@ -201,9 +201,29 @@ def pg_dump_schema(url: str, major: int, *, privileges: bool, extra: tuple[str, 
         args.append("--no-privileges")
     proc = subprocess.run([*args, "-d", conninfo], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        msg = dsnlib.scrub(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "", url)
-        raise DiffcheckError(f"pg_dump of {dsnlib.mask(url)} failed: {msg}")
+        raise DiffcheckError(
+            f"pg_dump of {dsnlib.mask(url)} failed: {tool_error(proc.stderr, url)}"
+        )
     return proc.stdout
+
+
+def tool_error(stderr: str, url: str) -> str:
+    """The line of a client tool's stderr that says what failed, without the password.
+
+    pg_dump and psql print the error, then DETAIL, HINT or the query; the last line alone
+    said "Query was: LOCK TABLE ..." and hid why."""
+    lines = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    msg = (errors or lines or [""])[-1]
+    if "out of shared memory" in msg and "max_locks_per_transaction" in stderr:
+        # pg_dump locks every table it dumps, in one transaction; a database with more tables
+        # than the server's shared lock table holds cannot be dumped until that is raised.
+        msg += (
+            " (pg_dump takes one lock per table in one transaction, and this database has more"
+            " tables than the server's lock table holds: raise max_locks_per_transaction on"
+            " that server and restart it)"
+        )
+    return dsnlib.scrub(msg, url)
 
 
 def psql_restore(url: str, major: int, script: str) -> None:
@@ -215,7 +235,4 @@ def psql_restore(url: str, major: int, script: str) -> None:
     script = stable.protect_script(script)
     proc = subprocess.run(args, input=script, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        msg = dsnlib.scrub(proc.stderr.strip(), url)
-        raise DiffcheckError(
-            f"restoring a schema dump failed: {msg.splitlines()[-1] if msg else ''}"
-        )
+        raise DiffcheckError(f"restoring a schema dump failed: {tool_error(proc.stderr, url)}")

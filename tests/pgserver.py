@@ -21,7 +21,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _system_cluster() -> tuple[str, Callable[[], None]] | None:
+def _system_cluster(extra: str = "") -> tuple[str, Callable[[], None]] | None:
+    """A cluster of the system's binaries; ``extra`` adds server options (``-c name=value``)."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if not initdb or not pg_ctl:
         return None
@@ -42,7 +43,7 @@ def _system_cluster() -> tuple[str, Callable[[], None]] | None:
         check=True, capture_output=True,
     )
     opts = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 " + extra)
     subprocess.run(
         [*as_user, pg_ctl, "-D", data, "-o", opts, "-l", os.path.join(base, "log"), "-w",
          "-t", "60", "start"],

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import psycopg2
+from psycopg2 import sql
+
 from .bs_common import Touched, keeps, not_extension, qname, quote_ident, rows, user_schema
 
 TYPE_RANGE = {
@@ -50,9 +53,7 @@ class Identity(NamedTuple):
 
 _OPTS = """format_type(s.seqtypid, null) as seqtype, s.seqstart, s.seqincrement, s.seqmin,
     s.seqmax, s.seqcache, s.seqcycle,
-    -- Only a sequence we may read and that was never used can safely be RESTARTed.
-    case when has_sequence_privilege(sc.oid, 'SELECT,USAGE')
-         then pg_catalog.pg_sequence_last_value(sc.oid) is null else false end as unused"""
+    has_sequence_privilege(sc.oid, 'SELECT') as readable"""
 
 _SEQUENCES = f"""
 select n.nspname as schema, sc.relname as name, {_OPTS}
@@ -97,22 +98,63 @@ def _opts(r: Any) -> SeqOpts:
 
 def read(cur: Any, filters: Any) -> dict[str, Any]:
     """Standalone sequences, identity sequences and relation names."""
-    sequences = {
-        (r.schema, r.name): Seq(_opts(r), r.unused)
-        for r in rows(cur, _SEQUENCES)
-        if keeps(filters, r.schema, r.name)
-    }
+    seqs = [r for r in rows(cur, _SEQUENCES) if keeps(filters, r.schema, r.name)]
+    idents = [r for r in rows(cur, _IDENTITIES) if keeps(filters, r.schema, r.table_name)]
+    fresh = never_called(
+        cur,
+        [(r.schema, r.name) for r in seqs if r.readable]
+        + [(r.seq_schema, r.seq_name) for r in idents if r.readable],
+    )
+    sequences = {(r.schema, r.name): Seq(_opts(r), (r.schema, r.name) in fresh) for r in seqs}
     identities = {
         (r.schema, r.table_name, r.column_name): Identity(
-            r.seq_schema, r.seq_name, _opts(r), r.unused, r.column_type
+            r.seq_schema, r.seq_name, _opts(r), (r.seq_schema, r.seq_name) in fresh, r.column_type
         )
-        for r in rows(cur, _IDENTITIES)
-        if keeps(filters, r.schema, r.table_name)
+        for r in idents
     }
     relnames: dict[str, set[str]] = {}
     for r in rows(cur, _RELNAMES):
         relnames.setdefault(r.schema, set()).add(r.name)
     return {"sequences": sequences, "identities": identities, "relnames": relnames}
+
+
+# pg_sequence_last_value() holds a lock on its sequence until the inspecting transaction ends
+# (sequence.c takes it for the top transaction, past any savepoint): one lock per sequence,
+# all at once, so a database with more sequences than the server's shared lock table (about
+# 7,800 on a default server) could not be inspected ("out of shared memory"). A plain SELECT
+# from the sequence takes an ordinary lock that rolling back a savepoint releases, so the
+# sequences are read a bounded chunk at a time. A sequence's state is not transactional:
+# reading it outside the inspection's snapshot loses nothing.
+_CHUNK = 32
+
+
+def never_called(cur: Any, names: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The sequences among ``names`` whose nextval was never called (``is_called`` false).
+
+    Only a sequence known to be unused can safely be RESTARTed; one that cannot be read (no
+    SELECT privilege, dropped meanwhile) counts as used."""
+    fresh: set[tuple[str, str]] = set()
+    in_transaction = not cur.connection.autocommit
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        query = sql.SQL(" union all ").join(
+            sql.SQL("select {}::int, is_called from {}.{}").format(
+                sql.Literal(k), sql.Identifier(schema), sql.Identifier(name)
+            )
+            for k, (schema, name) in enumerate(chunk)
+        )
+        if in_transaction:
+            cur.execute("savepoint diffcheck_sequences")
+        try:
+            cur.execute(query)
+            got = cur.fetchall()
+        except psycopg2.Error:
+            got = []
+        if in_transaction:
+            cur.execute("rollback to savepoint diffcheck_sequences")
+            cur.execute("release savepoint diffcheck_sequences")
+        fresh.update(chunk[r[0]] for r in got if not r[1])
+    return fresh
 
 
 def defaults(type_: str) -> SeqOpts:

@@ -744,3 +744,39 @@ def test_missing_or_stale_facts_are_refused_not_ignored() -> None:
     ):
         out = blindspots.statements(a, b)
         assert len(out) == 1 and "diffcheck refuses" in out[0], out
+
+
+# --- RESTART only where nextval was never called ----------------------------------------------
+
+
+def test_restart_only_the_sequences_never_called(two_dbs: tuple[DB, DB]) -> None:
+    """A changed sequence gets RESTART (its next value becomes the new START, as in a fresh
+    database) only if nothing ever called nextval on it; a used one keeps its position. More
+    sequences than one read chunk, so each answer must land on its own sequence."""
+    live, desired = two_dbs
+    n = 2 * bs_sequences._CHUNK + 7
+    called = {i for i in range(n) if i % 3 == 0}
+    _load(live, "".join(f"create sequence s{i:03d};\n" for i in range(n))
+          + "create table t (id int generated always as identity, v int);\n"
+          + "create table u (id int generated always as identity, v int);\n"
+          + "insert into u (v) values (1);\n"
+          + "".join(f"select nextval('s{i:03d}');\n" for i in sorted(called)))  # fmt: skip
+    identity = "int generated always as identity (start 100 increment 5)"
+    _load(desired, "".join(f"create sequence s{i:03d} start 100 increment 5;\n" for i in range(n))
+          + f"create table t (id {identity}, v int);\n"
+          + f"create table u (id {identity}, v int);\n")  # fmt: skip
+    statements = _diff(live, desired)
+    restarted = {
+        s.split()[2] for s in statements if s.startswith("alter sequence") and "restart" in s
+    }
+    altered = {s.split()[2] for s in statements if s.startswith("alter sequence")}
+    assert len(altered) == n, statements
+    assert restarted == {f'"public"."s{i:03d}"' for i in range(n) if i not in called}, statements
+    (t_stmt,) = [s for s in statements if s.startswith('alter table "public"."t"')]
+    (u_stmt,) = [s for s in statements if s.startswith('alter table "public"."u"')]
+    assert t_stmt.rstrip(";").endswith("restart"), t_stmt
+    assert "restart" not in u_stmt, u_stmt
+    _run_all(live, statements)
+    assert _diff(live, desired) == []
+    # Never called: starts at the new START. Called once (at 1): goes on from there.
+    assert live.query("select nextval('s001'), nextval('s000')") == [(100, 6)]

@@ -482,8 +482,17 @@ def _copy_examples(repo: Path) -> None:
             "git:HEAD:schema",
             'error: git:HEAD:schema/20_bad.sql:3:',
         ),
+        # A positioned error deep in a batch, after statements that load: still its line.
+        (
+            {"many.sql": "CREATE SCHEMA s;\n" + "".join(
+                f"CREATE TABLE s.t{i} (id int);\n" for i in range(20))
+             + "CREATE TABLE s.u (id int, v s.t3x);\n"
+             + "".join(f"CREATE TABLE s.w{i} (id int);\n" for i in range(20))},
+            "many.sql",
+            'error: many.sql:22:29: type "s.t3x" does not exist',
+        ),
     ],
-    ids=["dir-server-error", "file-syntax-error", "git-server-error"],
+    ids=["dir-server-error", "file-syntax-error", "git-server-error", "mid-batch"],
 )  # fmt: skip
 def test_file_that_fails_to_load_names_file_and_line(
     run_cli: RunCli, pg_url: str, repo: Path, files: dict[str, str], spec: str, expected: str
@@ -499,6 +508,22 @@ def test_file_that_fails_to_load_names_file_and_line(
         run_cli("diff", spec, "schema", "--scratch-url", pg_url, cwd=repo)
     )
     assert line.startswith(expected), line
+
+
+def test_file_that_psql_loads_statement_by_statement_loads(
+    run_cli: RunCli, pg_url: str, repo: Path
+) -> None:
+    """diffcheck loads a file in transactions of many statements; a file that only fails as
+    one transaction (a value added to an enum, then used) loads, as it does with psql -f."""
+    (repo / "enum.sql").write_text(
+        "CREATE TYPE mood AS ENUM ('sad');\n"
+        "ALTER TYPE mood ADD VALUE 'happy';\n"
+        "CREATE TABLE t (m mood NOT NULL DEFAULT 'happy');\n"
+    )
+    r = run_cli("diff", "schema", "enum.sql", "--scratch-url", pg_url, cwd=repo)
+    assert r.code == 2, (r.out, r.err)  # they differ
+    assert "as enum ('sad', 'happy')" in r.out, r.out
+    assert "default 'happy'::mood" in r.out, r.out
 
 
 def test_git_source_reads_files_in_directory_order(repo: Path) -> None:
