@@ -112,6 +112,9 @@ def rehearse(
     pending = list(statements)
     clone = ws.clone(base.url, base.label, script=base_script)
     try:
+        if not base.scratch:
+            # A live database's sequences have positions a schema dump does not carry.
+            ws.copy_sequence_positions(base, clone)
         for rnd in range(1, max_rounds + 1):
             ws.progress(f"rehearsing round {rnd}")
             failure = apply_to(clone.url, pending)

@@ -188,6 +188,29 @@ class Workspace:
         self.progress(f"cloning schema of {label}")
         return self.restore(self.dump(url) if script is None else script, f"clone of {label}")
 
+    def copy_sequence_positions(self, source: Side, clone: Side) -> None:
+        """Set the clone's sequences where ``source``'s stand (see bs_sequences.copy_states).
+
+        Best effort: a sequence redefined on live since its dump was taken cannot take its
+        position; the rehearsal then runs with the dump's, as it did before."""
+        import psycopg2
+
+        from .fixups.bs_sequences import copy_states
+
+        try:
+            with pg.connection(source.url, autocommit=True, role=source.label) as src:
+                with pg.connection(clone.url, autocommit=True, role=clone.label) as dst:
+                    with src.cursor() as s, dst.cursor() as d:
+                        n = copy_states(s, d)
+        except psycopg2.Error as exc:
+            log.warning(
+                "sequence positions of %s not copied to its clone: %s",
+                source.label,
+                (exc.diag.message_primary or str(exc)).strip(),
+            )
+            return
+        log.info("copied %d sequence position(s) of %s to its clone", n, source.label)
+
     def discard(self, side: Side) -> None:
         """Drop a scratch side now rather than at the end of the command."""
         for db in list(self._owned):

@@ -128,17 +128,16 @@ def read(cur: Any, filters: Any) -> dict[str, Any]:
 _CHUNK = 32
 
 
-def never_called(cur: Any, names: list[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The sequences among ``names`` whose nextval was never called (``is_called`` false).
+def states(cur: Any, names: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, bool]]:
+    """``(last_value, is_called)`` of each readable sequence among ``names``.
 
-    Only a sequence known to be unused can safely be RESTARTed; one that cannot be read (no
-    SELECT privilege, dropped meanwhile) counts as used."""
-    fresh: set[tuple[str, str]] = set()
+    One that cannot be read (no SELECT privilege, dropped meanwhile) is left out."""
+    got: dict[tuple[str, str], tuple[int, bool]] = {}
     in_transaction = not cur.connection.autocommit
     for start in range(0, len(names), _CHUNK):
         chunk = names[start : start + _CHUNK]
         query = sql.SQL(" union all ").join(
-            sql.SQL("select {}::int, is_called from {}.{}").format(
+            sql.SQL("select {}::int, last_value, is_called from {}.{}").format(
                 sql.Literal(k), sql.Identifier(schema), sql.Identifier(name)
             )
             for k, (schema, name) in enumerate(chunk)
@@ -147,14 +146,60 @@ def never_called(cur: Any, names: list[tuple[str, str]]) -> set[tuple[str, str]]
             cur.execute("savepoint diffcheck_sequences")
         try:
             cur.execute(query)
-            got = cur.fetchall()
+            fetched = cur.fetchall()
         except psycopg2.Error:
-            got = []
+            fetched = []
         if in_transaction:
             cur.execute("rollback to savepoint diffcheck_sequences")
             cur.execute("release savepoint diffcheck_sequences")
-        fresh.update(chunk[r[0]] for r in got if not r[1])
-    return fresh
+        got.update((chunk[r[0]], (int(r[1]), bool(r[2]))) for r in fetched)
+    return got
+
+
+def never_called(cur: Any, names: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The sequences among ``names`` whose nextval was never called (``is_called`` false).
+
+    Only a sequence known to be unused can safely be RESTARTed; one that cannot be read
+    counts as used."""
+    return {key for key, (_, called) in states(cur, names).items() if not called}
+
+
+_READABLE = f"""
+select n.nspname as schema, c.relname as name
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where c.relkind = 'S' and {user_schema()} and {not_extension("pg_class", "c.oid")}
+  -- CASE: the planner may test conditions in any order, and the function rejects a table.
+  and case when c.relkind = 'S' then has_sequence_privilege(c.oid, 'SELECT') else false end
+"""
+
+
+def copy_states(src: Any, dst: Any) -> int:
+    """Give the sequences of database ``dst`` (a clone) the positions they have in ``src``.
+
+    A schema-only dump restores every sequence unused, at its START; on such a clone a plan
+    that lowers a used sequence's MAXVALUE below its position (or raises MINVALUE above it)
+    rehearsed as fine and failed on live. Cursors are autocommit, so each chunk's locks go
+    with its own transaction. Returns how many sequences were set."""
+    found = states(src, [(r[0], r[1]) for r in rows(src, _READABLE)])
+    items = sorted(found.items())
+    done = 0
+    for start in range(0, len(items), _CHUNK):
+        chunk = items[start : start + _CHUNK]
+        dst.execute(
+            "select count(pg_catalog.setval(r, v, c)) from ("
+            " select pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', s, n)) as r, v, c"
+            " from unnest(%s::text[], %s::text[], %s::bigint[], %s::bool[]) as t(s, n, v, c)"
+            ") x where r is not null",
+            (
+                [k[0] for k, _ in chunk],
+                [k[1] for k, _ in chunk],
+                [v[0] for _, v in chunk],
+                [v[1] for _, v in chunk],
+            ),
+        )
+        row = dst.fetchone()
+        done += int(row[0]) if row else 0
+    return done
 
 
 def defaults(type_: str) -> SeqOpts:
