@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 import pytest
-from conftest import TEST_DB_PREFIX
+from conftest import TEST_DB_PREFIX, private_cluster
 from psycopg2 import sql
 
 from diffcheck import dsn as dsnlib
@@ -421,20 +421,7 @@ CRASH_NEW = CRASH_OLD + "".join(
 def private_scratch_server() -> Iterator[str]:
     """A throwaway cluster for scratch databases only: ``clean --older-than 0`` there cannot
     touch other runs' scratch databases on the shared test server."""
-    import pgserver
-
-    try:
-        got = pgserver._system_cluster()
-    except (subprocess.CalledProcessError, OSError) as exc:
-        pytest.skip(f"cannot start a private cluster: {exc}")
-    if got is None:
-        pytest.skip("no initdb/pg_ctl for a private scratch cluster")
-    url, stop = got
-    try:
-        pgserver.wait_ready(url)
-        yield url
-    finally:
-        stop()
+    yield from private_cluster()
 
 
 def _scratch_dbs(admin_url: str) -> list[str]:

@@ -7,12 +7,12 @@ schema of a few hundred tables stands in for a 10,000-table schema on a default 
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
 import pytest
+from conftest import private_cluster
 from psycopg2 import sql
 
 from diffcheck import dsn as dsnlib
@@ -32,20 +32,7 @@ SCHEMA = "".join(
 @pytest.fixture(scope="module")
 def small_lock_table() -> Iterator[str]:
     """Admin URL of a private cluster whose shared lock table holds a few hundred locks."""
-    import pgserver
-
-    try:
-        got = pgserver._system_cluster("-c max_connections=12 -c max_locks_per_transaction=10")
-    except (subprocess.CalledProcessError, OSError) as exc:
-        pytest.skip(f"cannot start a private cluster: {exc}")
-    if got is None:
-        pytest.skip("no initdb/pg_ctl for a private cluster")
-    url, stop = got
-    try:
-        pgserver.wait_ready(url)
-        yield url
-    finally:
-        stop()
+    yield from private_cluster("-c max_connections=12 -c max_locks_per_transaction=10")
 
 
 def _database(admin: str, name: str) -> str:
