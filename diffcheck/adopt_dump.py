@@ -27,7 +27,6 @@ from pglast import ast
 from pglast import parser as scanner
 from pglast.parser import ParseError
 
-from . import dsn as dsnlib
 from . import pg
 from .errors import DiffcheckError
 
@@ -90,9 +89,7 @@ def restore_script(url: str, major: int, *, privileges: bool) -> str:
             dump_args.append("--no-privileges")
         proc = subprocess.run([*dump_args, "-d", conninfo], capture_output=True, text=True, env=env)
         if proc.returncode != 0:
-            raise DiffcheckError(
-                f"pg_dump of {dsnlib.mask(url)} failed: {pg.tool_error(proc.stderr, url)}"
-            )
+            raise pg.pg_dump_error(url, proc.stderr)
         restore_args = [pg_restore, "--verbose", "--no-owner", "--file", "-"]
         if not privileges:
             restore_args.append("--no-privileges")

@@ -206,11 +206,7 @@ _SETTINGS = (("jit", "off"), ("work_mem", "32MB"), *pg.DEPARSE_SETTINGS)
 def _begin(cur: Any, settings: list[tuple[str, str]]) -> None:
     # One snapshot for every query (and for the helpers that import it).
     cur.execute("set transaction isolation level repeatable read, read only")
-    _configure(cur, settings)
-
-
-def _configure(cur: Any, settings: Iterable[tuple[str, str]]) -> None:
-    pg.set_settings(cur, tuple(settings))
+    pg.set_settings(cur, settings)
 
 
 def column_types(inspection: Inspection) -> dict[str, str]:
@@ -228,7 +224,7 @@ def inspect_in_transaction(conn: Connection, label: str, filters: Filters) -> In
 
     with conn.cursor() as cur:
         # For the rest of the caller's transaction (see _SETTINGS).
-        _configure(cur, _SETTINGS)
+        pg.set_settings(cur, _SETTINGS)
         with gcpause.paused():
             inspector = _inspect_cursor(cur, filters, None)
     return Inspection(inspector=inspector, major=server_major(conn), label=label)

@@ -8,7 +8,7 @@ import glob
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
@@ -53,7 +53,7 @@ DEPARSE_SETTINGS: tuple[tuple[str, str], ...] = (
 )
 
 
-def set_settings(cur: Any, settings: tuple[tuple[str, str], ...], *, local: bool = True) -> None:
+def set_settings(cur: Any, settings: Iterable[tuple[str, str]], *, local: bool = True) -> None:
     """set_config each (name, value); ``local`` for the rest of the current transaction."""
     for name, value in settings:
         cur.execute("select pg_catalog.set_config(%s, %s, %s)", (name, value, local))
@@ -201,9 +201,7 @@ def pg_dump_schema(url: str, major: int, *, privileges: bool, extra: tuple[str, 
         args.append("--no-privileges")
     proc = subprocess.run([*args, "-d", conninfo], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        raise DiffcheckError(
-            f"pg_dump of {dsnlib.mask(url)} failed: {tool_error(proc.stderr, url)}"
-        )
+        raise pg_dump_error(url, proc.stderr)
     return proc.stdout
 
 
@@ -214,7 +212,12 @@ def tool_error(stderr: str, url: str) -> str:
     said "Query was: LOCK TABLE ..." and hid why."""
     lines = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower()]
-    msg = (errors or lines or [""])[-1]
+    return dsnlib.scrub((errors or lines or [""])[-1], url)
+
+
+def pg_dump_error(url: str, stderr: str) -> DiffcheckError:
+    """pg_dump's failure as one line; a full lock table says what to raise."""
+    msg = tool_error(stderr, url)
     if "out of shared memory" in msg and "max_locks_per_transaction" in stderr:
         # pg_dump locks every table it dumps, in one transaction; a database with more tables
         # than the server's shared lock table holds cannot be dumped until that is raised.
@@ -223,7 +226,7 @@ def tool_error(stderr: str, url: str) -> str:
             " tables than the server's lock table holds: raise max_locks_per_transaction on"
             " that server and restart it)"
         )
-    return dsnlib.scrub(msg, url)
+    return DiffcheckError(f"pg_dump of {dsnlib.mask(url)} failed: {msg}")
 
 
 def psql_restore(url: str, major: int, script: str) -> None:

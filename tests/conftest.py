@@ -66,7 +66,8 @@ def private_cluster(extra: str = "") -> Iterator[str]:
         stop()
 
 
-def _scratch_dbs(url: str) -> list[str]:
+def scratch_dbs(url: str) -> list[str]:
+    """Scratch databases (by their prefix) on the server at ``url``, sorted."""
     with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
         cur.execute("select datname from pg_database where starts_with(datname, %s)", (PREFIX,))
         return sorted(r[0] for r in cur.fetchall())
@@ -86,11 +87,11 @@ def _no_scratch_left(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     url = request.getfixturevalue("pg_url")
     shared = bool(os.environ.get("DIFFCHECK_TEST_DSN"))
-    before = set() if shared else set(_scratch_dbs(url))
+    before = set() if shared else set(scratch_dbs(url))
     yield
     assert not alive(), f"scratch databases still held by this process: {alive()}"
     if not shared:
-        left = set(_scratch_dbs(url)) - before
+        left = set(scratch_dbs(url)) - before
         assert not left, f"scratch databases left behind: {sorted(left)}"
 
 

@@ -22,14 +22,13 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 import pytest
-from conftest import TEST_DB_PREFIX, private_cluster
+from conftest import TEST_DB_PREFIX, private_cluster, scratch_dbs
 from psycopg2 import sql
 
 from diffcheck import dsn as dsnlib
 from diffcheck import engine
 from diffcheck import plan as planlib
 from diffcheck.cli import main
-from diffcheck.scratch import PREFIX
 
 BIN = Path(sys.executable).parent / "diffcheck"
 
@@ -424,12 +423,6 @@ def private_scratch_server() -> Iterator[str]:
     yield from private_cluster()
 
 
-def _scratch_dbs(admin_url: str) -> list[str]:
-    with contextlib.closing(psycopg2.connect(admin_url)) as conn, conn.cursor() as cur:
-        cur.execute("select datname from pg_database where starts_with(datname, %s)", (PREFIX,))
-        return sorted(r[0] for r in cur.fetchall())
-
-
 def test_sigkill_during_apply_leaves_live_old_or_new(
     private_scratch_server, make_db, run_cli, tmp_path
 ):
@@ -488,13 +481,13 @@ def test_sigkill_during_apply_leaves_live_old_or_new(
     assert len(history(run_cli, live.url)) == 1
 
     # The killed processes could not drop their scratch databases; clean does.
-    left = _scratch_dbs(scratch)
+    left = scratch_dbs(scratch)
     assert left, "expected killed applies to leave scratch databases behind"
     r = run_cli("clean", "--live", live.url, "--scratch-url", scratch, "--older-than", "0")
     assert r.code == 0, (r.out, r.err)
     for name in left:
         assert f"dropped {name}" in r.out
-    assert _scratch_dbs(scratch) == []
+    assert scratch_dbs(scratch) == []
 
 
 # --- lock timeouts ----------------------------------------------------------------------------

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from conftest import private_cluster
+from conftest import private_cluster, scratch_dbs
 from psycopg2 import sql
 
 from diffcheck import dsn as dsnlib
-from diffcheck.scratch import PREFIX
 
 N = 1000
 # Each table holds several locks while its transaction lasts (the table, its primary key
@@ -43,12 +42,6 @@ def _database(admin: str, name: str) -> str:
                 sql.Identifier(name)))
             cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     return dsnlib.with_dbname(admin, name)
-
-
-def _scratch_dbs(admin: str) -> list[str]:
-    with contextlib.closing(psycopg2.connect(admin)) as conn, conn.cursor() as cur:
-        cur.execute("select datname from pg_database where starts_with(datname, %s)", (PREFIX,))
-        return [r[0] for r in cur.fetchall()]
 
 
 def _build(url: str) -> None:
@@ -88,14 +81,14 @@ def test_check_loads_and_inspects_a_schema_bigger_than_the_lock_table(
     assert r.code == 2, (r.out, r.err)
     assert "out of shared memory" not in r.out + r.err
     assert r.out.count("create table") == N, r.out[:2000]
-    assert _scratch_dbs(small_lock_table) == []
+    assert scratch_dbs(small_lock_table) == []
 
     _build(live)  # now in sync, cold and warm
     for extra in (("--no-cache",), (), ()):
         r = run_cli("check", "--live", live, "--desired", str(desired), *extra, cwd=tmp_path)
         assert r.code == 0, (extra, r.out, r.err)
         assert "in sync" in r.out + r.err
-    assert _scratch_dbs(small_lock_table) == []
+    assert scratch_dbs(small_lock_table) == []
 
 
 def test_plan_says_what_to_raise_when_pg_dump_cannot_lock_every_table(
@@ -114,4 +107,4 @@ def test_plan_says_what_to_raise_when_pg_dump_cannot_lock_every_table(
     assert "Query was" not in lines[0]
     assert not out.exists()
     assert not (out.parent.exists() and list(out.parent.iterdir()))
-    assert _scratch_dbs(small_lock_table) == []
+    assert scratch_dbs(small_lock_table) == []
