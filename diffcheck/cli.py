@@ -205,6 +205,32 @@ def cli(ctx: click.Context, debug: bool, project_dir: str) -> None:
         level=logging.DEBUG if debug else logging.WARNING,
         format="diffcheck: %(levelname)s: %(message)s",
     )
+    _log_to_stderr(debug)
+
+
+class _StderrHandler(logging.Handler):
+    """diffcheck's own warnings as one ``warning: ...`` line on the *current* stderr.
+
+    logging.basicConfig binds the stderr of the first call and does nothing when the root
+    logger already has a handler (an embedding process, pytest), so a warning such as an
+    ignored cache entry could vanish; this handler writes wherever stderr is now."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write one masked line."""
+        try:
+            line = f"{record.levelname.lower()}: {mask_message(record.getMessage())}"
+            click.echo(line.splitlines()[0] if line.strip() else line, err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _log_to_stderr(debug: bool) -> None:
+    logger = logging.getLogger("diffcheck")
+    for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(old)
+    logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logger.propagate = False  # printed once, by the handler above
 
 
 def _provenance(

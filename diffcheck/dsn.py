@@ -6,6 +6,7 @@ Every message that contains a URL goes through :func:`mask` first, the way alemb
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg2.extensions
@@ -98,29 +99,83 @@ def sqlalchemy_url(dsn: str) -> str:
 
 
 def mask(text: str) -> str:
-    """Replace any password in a URL or keyword DSN with '***'."""
+    """Replace any password in a URL or keyword DSN with '***', well-formed or not; a socket
+    directory in a URL's host prints as ``?host=/path`` rather than percent-encoded."""
     if not text:
         return text
     if "://" in text:
         try:
-            parts = urlsplit(text)
-        except ValueError:
-            return "<unparseable url>"
-        netloc = parts.netloc
-        if "@" in netloc:
-            auth, host = netloc.rsplit("@", 1)
-            if ":" in auth:
-                auth = auth.split(":", 1)[0] + ":***"
-            netloc = auth + "@" + host
-        query = [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query)]
-        return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query), parts.fragment))
+            return _mask_url(text)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            return mask_text(text, whole=True)
     try:
         kw = psycopg2.extensions.parse_dsn(text)
     except psycopg2.ProgrammingError:
-        return text if "password" not in text else "<dsn with password>"
+        return mask_text(text, whole=True)
     if "password" in kw:
         kw["password"] = "***"
     return psycopg2.extensions.make_dsn(**kw)
+
+
+def _mask_url(text: str) -> str:
+    parts = urlsplit(text)
+    if "@" in parts.path + parts.query + parts.fragment:
+        # The user info did not end where urlsplit thinks (a '/' or '?' in a password):
+        # mask by position instead of trusting the split.
+        return mask_text(text, whole=True)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    query = [
+        (k, "***" if k.lower() == "password" else v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    if hostport.lower().startswith("%2f"):  # a socket directory, percent-encoded
+        host, colon, port = unquote(hostport).rpartition(":")
+        if not (colon and port.isdigit()):
+            host, port = unquote(hostport), ""
+        hostport = ":" + port if port else ""
+        if not any(k == "host" for k, _ in query):
+            query.append(("host", host))
+    netloc = userinfo + at + hostport
+    # Readable: a socket path or a list of hosts stays as typed (quote keeps '/' and ',').
+    qtext = "&".join(f"{quote(k, safe='')}={quote(v, safe='/:,*')}" for k, v in query)
+    # Not urlunsplit: it drops the '//' of an empty host (postgresql:///db?host=/tmp/sock).
+    out = f"{parts.scheme}://{netloc}{parts.path}"
+    return out + (f"?{qtext}" if qtext else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+# password=VALUE in keyword DSNs and URL queries: VALUE quoted ('...', with \' escapes) or up
+# to a blank, '&' or ';'. These patterns see URLs and messages about them, never SQL.
+_PASSWORD_KEYWORD = re.compile(r"""(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&;]*)""", re.I)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:/*")
+
+
+def mask_text(text: str, *, whole: bool = False) -> str:
+    """Mask ``user:secret@`` and ``password=secret`` anywhere in ``text``, for strings that
+    do not parse as a URL and for messages that may quote one. ``whole``: ``text`` is one
+    URL, so a password may contain blanks; otherwise each blank-separated word is masked on
+    its own."""
+    text = _PASSWORD_KEYWORD.sub(lambda m: m.group(1) + "***", text)
+    if "@" not in text:
+        return text
+    if whole:
+        return _mask_userinfo(text)
+    return " ".join(_mask_userinfo(w) if "@" in w else w for w in text.split(" "))
+
+
+def _mask_userinfo(token: str) -> str:
+    at = token.rfind("@")
+    prefix = token[:at]
+    if "//" in prefix:  # postgresql://u:pw@, postgres//u:pw@
+        start = prefix.index("//") + 2
+    else:  # postgresql:/u:pw@, or u:pw@host/db
+        m = _SCHEME.match(prefix)
+        start = m.end() if m and m.group().endswith("/") else 0
+    colon = prefix.find(":", start)
+    if colon < 0 or prefix[colon + 1 :] == "***":
+        return token
+    return token[: colon + 1] + "***" + token[at:]
 
 
 def scrub(message: str, *dsns: str | None) -> str:
@@ -135,4 +190,6 @@ def scrub(message: str, *dsns: str | None) -> str:
         if pw:
             message = message.replace(pw, "***").replace(quote(pw, safe=""), "***")
             message = message.replace(unquote(pw), "***")
-    return message
+    # A DSN that does not parse has no password to look for: mask by shape (libpq quotes
+    # such a URL whole in its error).
+    return mask_text(message)
