@@ -18,7 +18,7 @@ import click
 
 from . import applying, commands, gcpause, planning, render
 from . import config as configlib
-from .dsn import mask
+from .dsn import mask, mask_text
 from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, DiffcheckError
 
 F = Callable[..., Any]
@@ -167,15 +167,16 @@ def _run(ctx: click.Context, fn: Callable[[], int]) -> None:
 
 
 def mask_message(message: str) -> str:
-    """Mask any password-bearing URL in a message (defence in depth; errors already mask).
-    Trailing punctuation stays outside the URL so it is never re-encoded into a query."""
+    """Mask any password in a message (defence in depth; errors already mask): URLs,
+    well-formed or not, ``user:secret@`` and ``password=`` keywords. Trailing punctuation
+    stays outside the URL so it is never re-encoded into a query."""
     out = []
     for word in message.split(" "):
         core = word.rstrip(":,;.)")
         if "://" in core and "@" in core and ":***@" not in core:
             word = mask(core) + word[len(core) :]
         out.append(word)
-    return " ".join(out)
+    return mask_text(" ".join(out))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -333,8 +334,9 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
 @click.option(
     "-j",
     "--jobs",
-    type=int,
     default=4,
+    type=str,  # validated by the callback: one error line, like the settings
+    callback=lambda _c, _p, v: configlib.check_option("--jobs", v, configlib.JOBS),
     show_default=True,
     help="With --targets: databases checked in parallel.",
 )
@@ -460,7 +462,8 @@ def diff(ctx: click.Context, source: str, target: str, **flags: Any) -> None:
     "--older-than",
     default=60.0,
     show_default=True,
-    type=float,
+    type=str,
+    callback=lambda _c, _p, v: configlib.check_option("--older-than", v, configlib.MINUTES),
     help="Minutes: only drop scratch databases at least this old.",
 )
 @click.pass_context
@@ -669,26 +672,32 @@ def _emit_statements_error(exc: Exception) -> None:
 )
 @click.option(
     "--lock-wait",
-    type=float,
+    type=str,
     default=None,
     metavar="S",
     help="Seconds to wait for another apply's advisory lock (default 30).",
 )
 @click.option(
     "--lock-timeout",
-    type=float,
+    type=str,
     default=None,
     metavar="S",
     help="SET LOCAL lock_timeout per attempt, seconds (default 5).",
 )
 @click.option(
     "--statement-timeout",
-    type=float,
+    type=str,
     default=None,
     metavar="S",
     help="SET LOCAL statement_timeout, seconds (default 600).",
 )
-@click.option("--retries", type=int, default=None, help="Retries after a lock timeout (default 5).")
+@click.option(
+    "--retries",
+    type=str,  # validated with the settings: one error line, like the other sources
+    default=None,
+    metavar="N",
+    help="Retries after a lock timeout (default 5).",
+)
 @click.pass_context
 def apply(
     ctx: click.Context, plan_file: str | None, auto: bool, allow: tuple[str, ...], **flags: Any
@@ -743,7 +752,13 @@ def apply(
 
 @cli.command()
 @click.option("--live", "live", metavar="URL", help="Live database URL.")
-@click.option("--limit", default=50, show_default=True)
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=str,
+    callback=lambda _c, _p, v: configlib.check_option("--limit", v, configlib.LIMIT),
+)
 @click.option("--format", "format", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 def history(ctx: click.Context, live: str | None, limit: int, format: str) -> None:

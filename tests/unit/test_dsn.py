@@ -55,3 +55,97 @@ def test_driver_suffix_and_sqlalchemy_url() -> None:
 def test_bad_urls(bad: str) -> None:
     with pytest.raises(ConfigError):
         dsn.normalize(bad)
+
+
+# --- no password from any URL, well-formed or not ---------------------------------------------
+
+PW = "Zq9secretPW"
+MALFORMED = [
+    f"postgres//u:{PW}@host/db",
+    f"postgresql:/u:{PW}@host/db",
+    f"u:{PW}@host/db",
+    f"postgresql://u:{PW}@host:notaport/db",
+    f"postgresql://u:{PW}@[::1/db",
+    f"postgresql://u:{PW}/x@host/db",  # a '/' in the password: urlsplit cuts the netloc short
+    f"postgresql://u:{PW}?x@host/db",
+    f"postgresql://u:{PW}@h/db?password={PW}&sslmode=require",
+    f"postgresql://u@h/db?PASSWORD={PW}",
+    f"host=h user=u password={PW} dbname=d",
+    f"host=h user=u password='{PW} with blanks' dbname=d",
+    f"host=h user=u password = '{PW}",  # unterminated quote: does not parse
+    f"host=h password={PW} nonsense",
+    f"postgresql://u:{PW} blank@host/db",
+]
+
+
+@pytest.mark.parametrize("url", MALFORMED)
+def test_mask_never_shows_the_password(url: str) -> None:
+    masked = dsn.mask(url)
+    assert PW not in masked and "blank" not in masked, masked
+    assert "***" in masked
+
+
+@pytest.mark.parametrize("url", MALFORMED)
+def test_bad_url_errors_are_masked(url: str) -> None:
+    for call in (dsn.normalize, dsn.dbname, lambda u: dsn.with_dbname(u, "x")):
+        try:
+            call(url)
+        except ConfigError as exc:
+            assert PW not in str(exc), str(exc)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"postgres//u:{PW}@host/db", "postgres//u:***@host/db"),
+        (f"postgresql:/u:{PW}@host/db", "postgresql:/u:***@host/db"),
+        (f"u:{PW}@host/db", "u:***@host/db"),
+        (f"postgresql://u:{PW}@[::1/db", "postgresql://u:***@[::1/db"),
+        (f"host=h password='{PW} x", "host=h password=***"),
+    ],
+)
+def test_malformed_urls_keep_everything_but_the_password(text: str, expected: str) -> None:
+    assert dsn.mask(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@%2Ftmp%2Fsock/db", "postgresql://u@/db?host=/tmp/sock"),
+        (f"postgresql://u:{PW}@%2Ftmp%2Fsock:5433/db", "postgresql://u:***@:5433/db?host=/tmp/sock"),
+        ("postgresql:///db?host=/tmp/sock", "postgresql:///db?host=/tmp/sock"),
+        ("postgresql://u@/db?host=/tmp/sock&port=5440", "postgresql://u@/db?host=/tmp/sock&port=5440"),
+        ("postgresql://u@h1,h2:5433/db", "postgresql://u@h1,h2:5433/db"),
+    ],
+)
+def test_socket_paths_print_readably(url: str, expected: str) -> None:
+    assert dsn.mask(url) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        f'could not parse "postgresql://u:{PW}@[::1/db": invalid IPv6 host address',
+        f"target postgres//u:{PW}@host/db failed",
+        f"bad DSN: host=h password={PW}",
+        f"connecting to u:{PW}@host/db, then",
+    ],
+)
+def test_messages_are_masked(message: str) -> None:
+    from diffcheck.cli import mask_message
+
+    masked = mask_message(message)
+    assert PW not in masked and "***" in masked, masked
+
+
+def test_plain_messages_are_left_alone() -> None:
+    from diffcheck.cli import mask_message
+
+    text = "pyproject.toml:3: invalid value 'x' for live; see alice@example.com at 12:30"
+    assert mask_message(text) == text
+
+
+def test_scrub_masks_a_driver_error_quoting_an_unparseable_url() -> None:
+    url = f"postgresql://u:{PW}@[::1/db"
+    message = f'invalid IPv6 host address in URI: "{url}"'
+    assert PW not in dsn.scrub(message, url)
