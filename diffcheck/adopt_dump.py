@@ -28,6 +28,7 @@ from pglast import parser as scanner
 from pglast.parser import ParseError
 
 from . import pg
+from .engine import INTERNAL_SCHEMAS
 from .errors import DiffcheckError
 
 # Kinds whose SQL pg_dump only writes for a database-level restore (--create); never ours.
@@ -87,6 +88,10 @@ def restore_script(url: str, major: int, *, privileges: bool) -> str:
         ]
         if not privileges:
             dump_args.append("--no-privileges")
+        # diffcheck's own bookkeeping (the history table, its sequence, indexes, comments,
+        # grants and default privileges) is nobody's desired schema; check ignores it too.
+        for internal in INTERNAL_SCHEMAS:
+            dump_args.append(f"--exclude-schema={internal}")
         proc = subprocess.run([*dump_args, "-d", conninfo], capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             raise pg.pg_dump_error(url, proc.stderr)
