@@ -202,10 +202,8 @@ def cli(ctx: click.Context, debug: bool, project_dir: str) -> None:
       3  plan/verify: written, but the rehearsal failed
     """
     ctx.obj = Ctx(debug, project_dir)
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="diffcheck: %(levelname)s: %(message)s",
-    )
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, format="diffcheck: %(levelname)s: %(message)s")
     _log_to_stderr(debug)
 
 
@@ -214,7 +212,8 @@ class _StderrHandler(logging.Handler):
 
     logging.basicConfig binds the stderr of the first call and does nothing when the root
     logger already has a handler (an embedding process, pytest), so a warning such as an
-    ignored cache entry could vanish; this handler writes wherever stderr is now."""
+    ignored cache entry could vanish; this handler writes wherever stderr is now. Records
+    still propagate (to an embedding process's handlers, or to none)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         """Write one masked line."""
@@ -229,9 +228,8 @@ def _log_to_stderr(debug: bool) -> None:
     logger = logging.getLogger("diffcheck")
     for old in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
         logger.removeHandler(old)
-    logger.addHandler(_StderrHandler())
-    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
-    logger.propagate = False  # printed once, by the handler above
+    if not debug:  # with --debug, basicConfig's handler prints every record already
+        logger.addHandler(_StderrHandler(logging.WARNING))
 
 
 def _provenance(
