@@ -150,11 +150,10 @@ def installed() -> Iterator[None]:
     """Handlers and watchdog for one command; the host's handlers come back afterwards (an
     in-process call from tests or the pytest plugin). Outside the main thread, where Python
     allows no signal handlers, nothing is installed."""
-    global _received, _raised, _deferred, _pending, _committed
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _received, _raised, _deferred, _pending, _committed = None, False, 0, False, None
+    _reset()
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)  # set_wakeup_fd requires it
     previous = {s: signal.getsignal(s) for s in SIGNALS}
@@ -176,3 +175,9 @@ def installed() -> Iterator[None]:
         os.close(write_fd)
         if not watchdog.is_alive():
             os.close(read_fd)
+        _reset()  # an in-process host goes on using diffcheck's functions afterwards
+
+
+def _reset() -> None:
+    global _received, _raised, _deferred, _pending, _committed
+    _received, _raised, _deferred, _pending, _committed = None, False, 0, False, None

@@ -337,3 +337,40 @@ def test_sigterm_after_commit_reports_what_was_committed(
     # The cancelled build's INVALID index could not be dropped while the writer held on.
     assert "left the INVALID index public.t_v" in lines[0], lines[0]
     _assert_nothing_left(cluster)
+
+
+def test_a_query_blocked_in_libpq_in_the_main_thread_is_cancelled_at_once(live: str) -> None:
+    """Python runs signal handlers only between bytecodes of the main thread; psycopg2 waits
+    inside libpq. The watchdog cancels the query, so the handler runs within the second,
+    and worker threads can neither connect nor query afterwards."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from diffcheck import interrupt
+
+    conn = pg.connect(live, autocommit=True)
+    other = pg.connect(live, autocommit=True)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    try:
+        with interrupt.installed():
+            started = time.monotonic()
+            timer.start()
+            with pytest.raises(interrupt.Interrupted) as info:
+                conn.cursor().execute("select pg_sleep(30)")
+            elapsed = time.monotonic() - started
+            assert info.value.signum == signal.SIGTERM
+            assert interrupt.report(signal.SIGTERM) == ("interrupted (SIGTERM)", 143)
+            with ThreadPoolExecutor(1) as pool:
+                with pytest.raises(interrupt.Interrupted):
+                    pool.submit(pg.connect, live).result()
+                with pytest.raises(interrupt.Interrupted):
+                    pool.submit(other.cursor().execute, "select 1").result()
+            # The main thread may still clean up: one raise, then queries run again.
+            with conn.cursor() as cur:
+                cur.execute("select 1")
+                assert cur.fetchone()[0] == 1
+        assert elapsed < 1.5, f"the handler ran {elapsed:.2f}s after the signal was sent"
+        assert interrupt.received() is None  # reset for an in-process host
+    finally:
+        timer.cancel()
+        conn.close()
+        other.close()
