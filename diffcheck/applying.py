@@ -36,7 +36,7 @@ def apply(settings: Settings, path: str, progress: Progress | None = None) -> Ap
     to_sql = read_sidecar(the_plan, "to")
     del from_sql
     settings = settings_for(settings, the_plan)
-    with Workspace(settings, progress) as ws:
+    with Workspace(settings, progress, lock_retries=settings.retries) as ws:
         live_url = ws.live_url()
         live = Side(live_url, dsnlib.mask(live_url), scratch=False)
         lock_conn = connect(live_url, role="live")
@@ -84,7 +84,7 @@ def apply_auto(
     allowed (``all`` allows every hazard), leaving live untouched."""
     started = time.monotonic()
     allowed = {a.strip().upper() for a in allow if a.strip()}
-    with Workspace(settings, progress) as ws:
+    with Workspace(settings, progress, lock_retries=settings.retries) as ws:
         live_url = ws.live_url()
         live = Side(live_url, dsnlib.mask(live_url), scratch=False)
         source = sources.resolve(settings.desired, settings.project_dir)

@@ -12,11 +12,12 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import click
 
-from . import applying, commands, gcpause, planning, render
+from . import applying, commands, gcpause, interrupt, planning, render
 from . import config as configlib
 from .dsn import mask, mask_text
 from .errors import EXIT_DIFFERS, EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, DiffcheckError
@@ -40,12 +41,18 @@ def _quiet_third_party_warnings() -> None:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
-def _install_signal_handlers() -> None:
-    # SIGTERM becomes an exception so every `finally` (scratch drops, rollbacks) runs.
-    def handler(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
+def _install_signal_handlers() -> AbstractContextManager[None]:
+    # SIGINT and SIGTERM cancel server queries and child tools at once, then become an
+    # exception in the main thread, so every `finally` (scratch drops, rollbacks) runs.
+    return interrupt.installed()
 
-    signal.signal(signal.SIGTERM, handler)
+
+def _interrupted(signum: int) -> int:
+    """Print the one line of an interrupted command; its exit code (130 or 143)."""
+    interrupt.disarm()  # before printing: a handler raising mid-line would print twice
+    line, code = interrupt.report(signum)
+    click.echo(f"error: {line}", err=True)
+    return code
 
 
 def _color(settings: configlib.Settings) -> bool:
@@ -132,6 +139,18 @@ def common_options(f: F) -> F:
     return f
 
 
+def lock_timeout_option(f: F) -> F:
+    """--lock-timeout for commands that only read live (apply has its own)."""
+    return click.option(
+        "--lock-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="Seconds to wait for a table lock while reading live (default 5); a longer "
+        "wait fails at once, naming the session that holds the lock.",
+    )(f)
+
+
 def _settings(ctx: click.Context, **flags: Any) -> configlib.Settings:
     state: Ctx = ctx.obj
     if flags.pop("no_cache", False):
@@ -144,26 +163,39 @@ def _settings(ctx: click.Context, **flags: Any) -> configlib.Settings:
 
 def _run(ctx: click.Context, fn: Callable[[], int]) -> None:
     """Run a command body, mapping exceptions to one masked line and an exit code."""
-    state: Ctx = ctx.obj
+    try:
+        code = _call(ctx.obj, fn)
+    except interrupt.Interrupted as exc:
+        code = _interrupted(exc.signum)
+    ctx.exit(code)
+
+
+def _call(state: Ctx, fn: Callable[[], int]) -> int:
+    # After a signal, whatever error the cancelled query surfaced as is the interruption.
     try:
         code = fn()
     except DiffcheckError as exc:
+        if (signum := interrupt.received()) is not None:
+            return _interrupted(signum)
         if state.debug:
             traceback.print_exc()
         click.echo(f"error: {mask_message(str(exc))}", err=True)
-        code = exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        code = 130
+        return exc.exit_code
+    except KeyboardInterrupt:  # SIGINT before the handlers were installed
+        return _interrupted(signal.SIGINT)
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as exc:  # a bug: still one masked line, traceback with --debug
+        if (signum := interrupt.received()) is not None:
+            return _interrupted(signum)
         if state.debug:
             traceback.print_exc()
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         click.echo(f"error: internal error: {type(exc).__name__}: {mask_message(first)}", err=True)
-        code = EXIT_ERROR
-    ctx.exit(code)
+        return EXIT_ERROR
+    if (signum := interrupt.received()) is not None:
+        return _interrupted(signum)  # arrived as the command ended: it did not end cleanly
+    return code
 
 
 def mask_message(message: str) -> str:
@@ -345,6 +377,7 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
     help="Also check SQLAlchemy models: reports schema/ vs live, schema/ vs models "
     "and models vs live separately.",
 )
+@lock_timeout_option
 @click.pass_context
 def check(
     ctx: click.Context, targets: str | None, jobs: int, models: str | None, **flags: Any
@@ -434,6 +467,7 @@ def _fleet(settings: configlib.Settings, targets_file: str, jobs: int) -> int:
 @click.argument("source")
 @click.argument("target")
 @click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None)
+@lock_timeout_option
 @click.pass_context
 def diff(ctx: click.Context, source: str, target: str, **flags: Any) -> None:
     """Print the SQL that turns SOURCE into TARGET (any two sources).
@@ -551,6 +585,7 @@ def _emit_plan_result(settings: configlib.Settings, result: planning.PlanResult)
     help="Where to write the plan (a NAME.rollback.sql is written beside it).",
 )
 @click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None)
+@lock_timeout_option
 @click.pass_context
 def plan(ctx: click.Context, output: str, **flags: Any) -> None:
     """Write a rehearsed plan: SQL, hazards, fingerprints and a rollback.
@@ -581,6 +616,7 @@ def plan(ctx: click.Context, output: str, **flags: Any) -> None:
 @cli.command()
 @common_options
 @click.argument("plan_file", metavar="PLAN")
+@lock_timeout_option
 @click.pass_context
 def verify(ctx: click.Context, plan_file: str, **flags: Any) -> None:
     """Re-rehearse a (hand-edited) plan on a clone of live and update its stamp.
@@ -809,14 +845,10 @@ _register_plugins()
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code when called from Python."""
-    previous = signal.getsignal(signal.SIGTERM)
-    _install_signal_handlers()
     _quiet_third_party_warnings()
-    try:
+    # Called in-process (tests, the pytest plugin), the host's handlers come back afterwards.
+    with _install_signal_handlers():
         return _main(argv)
-    finally:
-        # Called in-process (tests, the pytest plugin), leave the host's handler as it was.
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -825,6 +857,8 @@ def _main(argv: list[str] | None) -> int:
     except DiffcheckError as exc:  # raised while building settings, before a command body
         click.echo(f"error: {mask_message(str(exc))}", err=True)
         return exc.exit_code
+    except interrupt.Interrupted as exc:  # outside a command body (parsing, settings)
+        return _interrupted(exc.signum)
 
 
 def _dispatch(argv: list[str] | None) -> int:

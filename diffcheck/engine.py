@@ -25,7 +25,7 @@ from pglast.parser import ParseError
 from schemainspect import get_inspector
 from schemainspect.pg import obj as si_obj  # type: ignore[import-untyped]
 
-from . import __version__, catalog, fixups, gcpause, pg, snapshot, stable
+from . import __version__, catalog, fixups, gcpause, locks, pg, snapshot, stable
 from .errors import UnsafeSQL
 from .pg import Connection, without_nested_loops
 
@@ -156,7 +156,7 @@ def inspect(
 
     Inspection takes ACCESS SHARE locks (pg_get_indexdef and friends), so a table held in
     ACCESS EXCLUSIVE elsewhere would block it forever; ``lock_timeout`` (seconds) bounds
-    that wait and turns it into a LockError the caller may retry. With ``connect`` (more
+    that wait and turns it into a LockError naming who holds the lock. With ``connect`` (more
     connections to the same database), a large database is read over several connections
     sharing one snapshot (see :mod:`diffcheck.snapshot`)."""
     import psycopg2.errors
@@ -182,10 +182,10 @@ def inspect(
             try:
                 with shared or contextlib.nullcontext(), gcpause.paused():
                     inspector = _inspect_cursor(cur, filters, shared)
-            except psycopg2.errors.LockNotAvailable as exc:
-                raise LockError(
-                    f"inspecting {label}: {exc.diag.message_primary or 'lock timeout'}"
-                ) from None
+            except psycopg2.errors.LockNotAvailable:
+                # Who held the lock is read now, on this connection (see diffcheck.locks).
+                held = locks.after_timeout(conn, lock_timeout)
+                raise LockError(f"inspecting {label}: {held}") from None
     finally:
         conn.rollback()
         conn.autocommit = old_autocommit

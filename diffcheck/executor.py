@@ -18,7 +18,7 @@ import psycopg2.errors
 from psycopg2 import sql
 
 from . import dsn as dsnlib
-from . import engine, pg
+from . import engine, interrupt, pg
 from .errors import ApplyError, ApprovalError, LockError, ResidualDiff, TamperedPlan
 from .hazards import is_transactional
 from .history import ensure_history, finish_history, record_history
@@ -199,7 +199,11 @@ def run_transaction(
                 result.history_id = record_history(
                     cur, plan, inside + outside, started, "applied" if not outside else "pending"
                 )
-            conn.commit()
+            # A signal from here on is reported as what was committed, not as "interrupted":
+            # the COMMIT and that note are never separated (see diffcheck.interrupt).
+            with interrupt.critical():
+                conn.commit()
+                interrupt.note_commit(_committed(result.history_id, outside))
             return
         except (psycopg2.errors.LockNotAvailable, psycopg2.errors.DeadlockDetected) as exc:
             conn.rollback()
@@ -226,68 +230,102 @@ def run_transaction(
     )
 
 
+def _committed(history_id: int | None, outside: list[str]) -> str:
+    """What a COMMIT of the plan's transaction has made permanent, for an interruption."""
+    if not outside:
+        return f"the plan was applied and verified before commit; history row {history_id}"
+    return (
+        f"the plan's transactional statements were applied (history row {history_id}, "
+        f"status pending); its {len(outside)} non-transactional statement(s) may not all "
+        "have run: run diffcheck check"
+    )
+
+
 def run_outside(
     ws: Workspace, conn: pg.Connection, outside: list[str], result: ApplyResult
 ) -> None:
     """Non-transactional statements after the commit, each retried on lock timeouts, with
     any INVALID index left by a failed concurrent build dropped before the retry."""
-    settings = ws.settings
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
             pg.set_settings(cur, pg.DEPARSE_SETTINGS, local=False)  # as in the transaction
         for k, s in enumerate(outside, 1):
-            backoff = 1.0
-            for attempt in range(1, settings.retries + 2):
-                ws.progress(f"applying non-transactional statement {k}/{len(outside)}")
-                try:
-                    with conn.cursor() as cur:
-                        cur.execute(
-                            sql.SQL("set lock_timeout = {}").format(
-                                sql.Literal(f"{int(settings.lock_timeout * 1000)}ms")
-                            )
-                        )
-                        cur.execute(s)
-                    break
-                except (psycopg2.errors.LockNotAvailable, psycopg2.errors.QueryCanceled) as exc:
-                    result.waits.append(f"{' '.join(s.split())[:80]}: {exc.diag.message_primary}")
-                    _drop_invalid_index(conn, s)
-                    if attempt > settings.retries:
-                        raise LockError(
-                            f"gave up on non-transactional statement {k}: "
-                            f"{exc.diag.message_primary}"
-                        ) from None
-                    time.sleep(backoff)
-                    backoff = min(backoff * 2, 30.0)
-                except psycopg2.Error:
-                    # Any other failure of a concurrent build (a duplicate key for a UNIQUE
-                    # index, a deadlock, ...) leaves an INVALID index that the planner
-                    # ignores but every write still maintains: never leave it behind.
-                    _drop_invalid_index(conn, s)
-                    raise
+            try:
+                _run_one_outside(ws, conn, k, len(outside), s, result)
+            except interrupt.Interrupted:
+                _drop_invalid_index(conn, s)  # a cancelled build leaves one
+                raise
     finally:
         with conn.cursor() as cur:
             cur.execute("reset lock_timeout")
         conn.autocommit = False
 
 
+def _run_one_outside(
+    ws: Workspace, conn: pg.Connection, k: int, n: int, s: str, result: ApplyResult
+) -> None:
+    settings = ws.settings
+    backoff = 1.0
+    for attempt in range(1, settings.retries + 2):
+        ws.progress(f"applying non-transactional statement {k}/{n}")
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL("set lock_timeout = {}").format(
+                        sql.Literal(f"{int(settings.lock_timeout * 1000)}ms")
+                    )
+                )
+                cur.execute(s)
+            return
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.QueryCanceled) as exc:
+            result.waits.append(f"{' '.join(s.split())[:80]}: {exc.diag.message_primary}")
+            _drop_invalid_index(conn, s)
+            if attempt > settings.retries:
+                raise LockError(
+                    f"gave up on non-transactional statement {k}: {exc.diag.message_primary}"
+                ) from None
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+        except psycopg2.Error:
+            # Any other failure of a concurrent build (a duplicate key for a UNIQUE
+            # index, a deadlock, ...) leaves an INVALID index that the planner
+            # ignores but every write still maintains: never leave it behind.
+            _drop_invalid_index(conn, s)
+            raise
+
+
 def _drop_invalid_index(conn: pg.Connection, statement: str) -> None:
     key = index_name(statement)
     if key is None:
         return
+    leaving = interrupt.received() is not None
     with conn.cursor() as cur:
-        cur.execute(
-            "select not i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid "
-            "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s",
-            key,
-        )
-        row = cur.fetchone()
-        if row and row[0]:
+        try:
+            if leaving:
+                # On the way out after a signal: the drop waits half a second at most (it
+                # waits for the same sessions the build waited for), else it is reported.
+                cur.execute("set lock_timeout = '500ms'")
             cur.execute(
-                sql.SQL("drop index concurrently if exists {}.{}").format(
-                    sql.Identifier(key[0]), sql.Identifier(key[1])
-                )
+                "select not i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid "
+                "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s "
+                "and c.relname = %s",
+                key,
             )
+            row = cur.fetchone()
+            if row and row[0]:
+                cur.execute(
+                    sql.SQL("drop index concurrently if exists {}.{}").format(
+                        sql.Identifier(key[0]), sql.Identifier(key[1])
+                    )
+                )
+        except psycopg2.Error:
+            if not leaving:
+                raise
+            left = f"the interrupted build left the INVALID index {key[0]}.{key[1]}"
+            note = interrupt.committed() or "the plan was partly applied"
+            if left not in note:
+                interrupt.note_commit(f"{note}; {left}: drop it (DROP INDEX CONCURRENTLY)")
 
 
 def execute(
@@ -312,7 +350,13 @@ def execute(
             residual = ws.diff(live, desired)
             with conn.cursor() as cur:
                 finish_history(cur, result.history_id, "applied" if not residual else "failed")
-            conn.commit()
+            with interrupt.critical():
+                conn.commit()
+                if not residual:
+                    interrupt.note_commit(
+                        f"the plan was applied, its non-transactional statements too; "
+                        f"history row {result.history_id}"
+                    )
             if residual:
                 raise ResidualDiff(
                     "after the non-transactional statements, live still differs from desired",

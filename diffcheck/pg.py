@@ -1,13 +1,16 @@
 """PostgreSQL processes and connections: connect with clear errors, find client tools whose
-major version fits the server, and run pg_dump / psql without exposing passwords."""
+major version fits the server, and run pg_dump / psql without exposing passwords. Every
+connection and tool started here is registered, so that a signal can stop them all."""
 
 from __future__ import annotations
 
 import functools
 import glob
+import itertools
 import os
 import shutil
 import subprocess
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +21,8 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from . import dsn as dsnlib
-from . import stable
-from .errors import ConfigError, ConnectionFailed, DiffcheckError, PermissionDenied
+from . import interrupt, stable
+from .errors import ConfigError, ConnectionFailed, DiffcheckError, LockError, PermissionDenied
 
 Connection: TypeAlias = psycopg2.extensions.connection
 T = TypeVar("T")
@@ -59,15 +62,74 @@ def set_settings(cur: Any, settings: Iterable[tuple[str, str]], *, local: bool =
         cur.execute("select pg_catalog.set_config(%s, %s, %s)", (name, value, local))
 
 
+# What SIGINT and SIGTERM stop (see diffcheck.interrupt): every connection opened by
+# connect() and every client tool running. Weak references, so the registry never keeps a
+# connection alive. Plain dicts updated without locks, because the signal handler may run
+# in the main thread at any bytecode, inside connect() too, and must not wait on a lock.
+_connections: dict[int, weakref.ref[Connection]] = {}
+_children: dict[int, subprocess.Popen[str]] = {}
+_ids = itertools.count()
+
+
+def _registered(registry: dict[int, Any]) -> list[Any]:
+    for _ in range(10):
+        try:
+            return list(registry.values())
+        except RuntimeError:  # resized by another thread meanwhile: read it again
+            continue
+    return []
+
+
+def stop_all() -> None:
+    """Cancel the running query of every open connection and terminate every client tool
+    (called once, on the first SIGINT or SIGTERM)."""
+    for proc in _registered(_children):
+        try:
+            # pg_dump cancels its own query on SIGTERM; psql's backend is ended by the
+            # scratch database's DROP ... WITH (FORCE).
+            proc.terminate()
+        except OSError:
+            pass
+    for ref in _registered(_connections):
+        conn = ref()
+        if conn is None or conn.closed:
+            continue
+        try:
+            conn.cancel()  # PQcancel: safe from any thread, a no-op when idle
+        except psycopg2.Error:
+            pass
+
+
+def _register(conn: Connection) -> None:
+    key = next(_ids)
+
+    def forget(_ref: object) -> None:
+        _connections.pop(key, None)
+
+    _connections[key] = weakref.ref(conn, forget)
+
+
+class Cursor(psycopg2.extras.NamedTupleCursor):  # type: ignore[misc]
+    """Named-tuple rows, and once the command is interrupted no new query from a worker
+    thread: callers that catch a cancelled query's error and carry on (a fallback, the next
+    round trip) stop at their next statement instead."""
+
+    def execute(self, query: Any, vars: Any = None) -> Any:
+        """Run ``query`` unless the command was interrupted."""
+        interrupt.check()
+        return super().execute(query, vars)
+
+
 def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connection:
     """Open a psycopg2 connection; failures become one masked, readable line."""
+    interrupt.check()
     dsn = dsnlib.normalize(url)
     try:
         conn = psycopg2.connect(
             dsn,
             application_name="diffcheck",
             connect_timeout=10,
-            cursor_factory=psycopg2.extras.NamedTupleCursor,
+            cursor_factory=Cursor,
         )
     except psycopg2.ProgrammingError:
         # libpq refused the URL itself; its message quotes the URL, password included.
@@ -77,6 +139,7 @@ def connect(url: str, *, autocommit: bool = False, role: str = "db") -> Connecti
         where = dsnlib.mask(dsn)
         name = role if where in role else f"{role} {where}"
         raise ConnectionFailed(f"cannot connect to {name}: {detail}") from None
+    _register(conn)
     conn.autocommit = autocommit
     return conn
 
@@ -184,8 +247,43 @@ def tool_env(url: str) -> tuple[str, dict[str, str]]:
     return psycopg2.extensions.make_dsn(**kw), env
 
 
-def pg_dump_schema(url: str, major: int, *, privileges: bool, extra: tuple[str, ...] = ()) -> str:
-    """``pg_dump --schema-only`` of a database, as text."""
+def run_tool(
+    args: list[str], env: dict[str, str], input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a client tool to completion, registered so that a signal terminates it."""
+    interrupt.check(any_thread=True)
+    stdin = subprocess.PIPE if input is not None else None
+    with subprocess.Popen(
+        args, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        key = next(_ids)
+        _children[key] = proc
+        try:
+            out, err = proc.communicate(input)
+        except BaseException:
+            # Terminated first, given a moment: pg_dump cancels its server query on SIGTERM,
+            # a SIGKILL would leave it waiting for its lock on the server.
+            proc.terminate()
+            try:
+                proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+        finally:
+            _children.pop(key, None)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def pg_dump_schema(
+    url: str,
+    major: int,
+    *,
+    privileges: bool,
+    extra: tuple[str, ...] = (),
+    lock_timeout: float | None = None,
+) -> str:
+    """``pg_dump --schema-only`` of a database, as text; with ``lock_timeout`` (seconds) a
+    table lock not granted in time fails the dump, naming who holds it."""
     conninfo, env = tool_env(url)
     args = [
         find_tool("pg_dump", major),
@@ -197,10 +295,20 @@ def pg_dump_schema(url: str, major: int, *, privileges: bool, extra: tuple[str, 
         "--no-subscriptions",
         *extra,
     ]
+    if lock_timeout is not None:
+        args.append(f"--lock-wait-timeout={max(1, int(lock_timeout * 1000))}")
     if not privileges:
         args.append("--no-privileges")
-    proc = subprocess.run([*args, "-d", conninfo], capture_output=True, text=True, env=env)
+    proc = run_tool([*args, "-d", conninfo], env)
     if proc.returncode != 0:
+        if lock_timeout is not None:
+            from . import locks
+
+            held = locks.dump_lock_timeout(url, proc.stderr, lock_timeout)
+            if held:
+                raise LockError(
+                    f"pg_dump of {dsnlib.mask(url)}: {held}; retry later or raise --lock-timeout"
+                )
         raise pg_dump_error(url, proc.stderr)
     return proc.stdout
 
@@ -236,6 +344,6 @@ def psql_restore(url: str, major: int, script: str) -> None:
     # pg_dump writes PostgreSQL's deparse, which does not always re-parse into the same tree;
     # protected, the restored copy is the dumped database, not a near relative of it.
     script = stable.protect_script(script)
-    proc = subprocess.run(args, input=script, capture_output=True, text=True, env=env)
+    proc = run_tool(args, env, input=script)
     if proc.returncode != 0:
         raise DiffcheckError(f"restoring a schema dump failed: {tool_error(proc.stderr, url)}")

@@ -46,9 +46,12 @@ def _noop(_: str) -> None:
 class Workspace:
     """Owns scratch databases for the duration of a command."""
 
-    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+    def __init__(
+        self, settings: Settings, progress: Progress | None = None, *, lock_retries: int = 0
+    ) -> None:
         self.settings = settings
         self.progress = progress or _noop
+        self.lock_retries = lock_retries  # inspections of live retried after a lock timeout
         self.filters = engine.Filters(
             settings.include_schemas, settings.exclude_schemas, settings.exclude
         )
@@ -151,7 +154,12 @@ class Workspace:
         """``pg_dump --schema-only`` text of a database (with privileges if compared)."""
         with pg.connection(url, autocommit=True) as conn:
             major = pg.server_major(conn)
-        return pg.pg_dump_schema(url, major, privileges=self.settings.with_privileges)
+        return pg.pg_dump_schema(
+            url,
+            major,
+            privileges=self.settings.with_privileges,
+            lock_timeout=self.settings.lock_timeout,
+        )
 
     def restore(self, script: str, label: str) -> Side:
         """A new scratch database loaded from a pg_dump script.
@@ -201,6 +209,8 @@ class Workspace:
             with pg.connection(source.url, autocommit=True, role=source.label) as src:
                 with pg.connection(clone.url, autocommit=True, role=clone.label) as dst:
                     with src.cursor() as s, dst.cursor() as d:
+                        # Reading a sequence locks it: bounded like inspection's reads.
+                        pg.set_settings(s, [self._lock_timeout()], local=False)
                         n = copy_states(s, d)
         except psycopg2.Error as exc:
             log.warning(
@@ -220,15 +230,15 @@ class Workspace:
     # -- comparing -----------------------------------------------------------------------------
     def inspect(self, side: Side, conn: pg.Connection | None = None) -> engine.Inspection:
         """Inspect one side read-only; ``conn``, an open autocommit connection to it, serves
-        the first attempt and is closed in any case."""
+        the first attempt and is closed in any case.
+
+        Every inspection waits at most --lock-timeout for a table lock. A timeout fails at
+        once, naming who holds the lock: check, diff and plan are read-only and waited a
+        minute behind a LOCK TABLE when they retried. Only a Workspace made with
+        ``lock_retries`` (apply's pre-checks, like its transaction) retries with backoff."""
         self.progress(f"inspecting {side.label}")
-        if side.scratch:
-            with contextlib.closing(conn or self._open(side)) as c:
-                return engine.inspect(c, side.label, self.filters, connect=self._helper(side))
-        # A database diffcheck does not own may have tables locked by others: bounded waits,
-        # retried with backoff like apply's transaction, then a clean LockError.
         backoff = 1.0
-        attempts = self.settings.retries + 1
+        attempts = 1 if side.scratch else self.lock_retries + 1
         for attempt in range(1, attempts + 1):
             given, conn = conn, None  # the caller's connection serves one attempt only
             try:
@@ -241,6 +251,8 @@ class Workspace:
                         connect=self._helper(side),
                     )
             except LockError as exc:
+                if attempts == 1:
+                    raise LockError(f"{exc.message}; retry later or raise --lock-timeout") from None
                 if attempt == attempts:
                     raise LockError(
                         f"gave up after {attempts} attempt(s): {exc.message}",
@@ -251,6 +263,10 @@ class Workspace:
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
         raise AssertionError("unreachable")
+
+    def _lock_timeout(self) -> tuple[str, str]:
+        """The lock_timeout setting for a session, from --lock-timeout."""
+        return ("lock_timeout", f"{max(1, int(self.settings.lock_timeout * 1000))}ms")
 
     @staticmethod
     def _open(side: Side) -> pg.Connection:
@@ -281,6 +297,9 @@ class Workspace:
         statements = engine.raw_diff(ia, ib, privileges=privileges)
         if statements and context is not None:
             with pg.connection(context.url, role="scratch database") as conn:
+                with conn.cursor() as cur:
+                    pg.set_settings(cur, [self._lock_timeout()], local=False)
+                conn.commit()
                 if normalize.normalize_pair(ia.inspector, ib.inspector, conn):
                     statements = engine.raw_diff(ia, ib, privileges=privileges)
         return engine.split_checked(statements)
