@@ -143,7 +143,7 @@ def lock_timeout_option(f: F) -> F:
     """--lock-timeout for commands that only read live (apply has its own)."""
     return click.option(
         "--lock-timeout",
-        type=float,
+        type=str,  # validated by config like every other value: a one-line error for 'abc'
         default=None,
         metavar="S",
         help="Seconds to wait for a table lock while reading live (default 5); a longer "
