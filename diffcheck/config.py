@@ -39,6 +39,7 @@ class Settings:
     verbose: bool = False
     color: bool | None = None  # None: auto (TTY and no NO_COLOR)
     project_dir: str = "."
+    trust_schema_sql: bool = False  # run desired SQL without the sandbox's check (sandbox.py)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -56,6 +57,7 @@ _BOOL_FIELDS = {
     "quiet",
     "verbose",
     "color",
+    "trust_schema_sql",
 }
 _FLOAT_FIELDS = {"lock_wait", "lock_timeout", "statement_timeout"}
 _INT_FIELDS = {"retries"}
