@@ -256,11 +256,7 @@ def _select_refusal(body: Node) -> str | None:
     denied = _denied_call(body)
     if denied:
         return denied
-    if (
-        body.get("fromClause")
-        or body.get("withClause")
-        or body.get("op", "SETOP_NONE") != ("SETOP_NONE")
-    ):
+    if body.get("fromClause") or body.get("withClause") or body.get("larg"):
         return "a SELECT that reads tables or views"
     for kind, node in _walk([body.get("targetList"), body.get("valuesLists")]):
         if kind == "FuncCall":
@@ -307,7 +303,7 @@ def _function_refusal(body: Node) -> str | None:
             files = _names(opt["arg"].get("List", {}).get("items"))
     if language == "c" and files:
         obj = files[0]
-        if "/" in obj and not obj.startswith("$libdir/"):
+        if ("/" in obj and not obj.startswith("$libdir/")) or ".." in obj:
             return "a C function loaded from a path outside $libdir"
     return None
 

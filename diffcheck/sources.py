@@ -253,12 +253,16 @@ class ModelsSource(Source):
         if self._ddl is not None:
             return self._ddl
         from sqlalchemy import create_mock_engine, schema
+        from sqlalchemy.dialects import postgresql
 
         meta = self.metadata()
         emitted: list[str] = []
+        # The "named" paramstyle leaves % alone: the text is the SQL the server would run,
+        # not psycopg2's escaped form of it (CHECK (x %% 2 = 0)), which pglast must parse.
+        plain = postgresql.psycopg2.dialect(paramstyle="named")
 
         def record(statement: Any, *_: Any, **__: Any) -> None:
-            emitted.append(str(statement.compile(dialect=mock.dialect)).strip())
+            emitted.append(str(statement.compile(dialect=plain)).strip())
 
         mock = create_mock_engine("postgresql+psycopg2://", record)  # type: ignore[arg-type]
         for name in _schemas(meta):

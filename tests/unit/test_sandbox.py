@@ -118,6 +118,9 @@ REFUSED = [
     ("alter table app.t add column b text default pg_read_file('x')", "a call of pg_read_file"),
     ("create function app.f() returns int language c as '/tmp/evil.so', 'f'",
      "a C function loaded from a path outside $libdir"),
+    ("create function app.f() returns int language c as '$libdir/../../../tmp/evil', 'f'",
+     "a C function loaded from a path outside $libdir"),
+    ("select 1 union select 2", "a SELECT that reads tables or views"),
 ]  # fmt: skip
 
 ALLOWED = [
