@@ -231,32 +231,67 @@ def prepare(text: str, path: str, *, trusted: bool = False) -> Prepared:
     """Split a file and check every statement with the sandbox (unless ``trusted``): a
     refused statement raises ``sandbox.RefusedStatement`` before anything runs. Statements
     that are data are marked to skip, and CREATE ... AS ones rewritten WITH NO DATA."""
+    return prepare_all([(path, text)], trusted=trusted)[0]
+
+
+@dataclass
+class _Staged:
+    path: str
+    text: str
+    statements: list[Statement]  # only top-level SELECTs still carry their tree
+    defined: set[str]
+
+
+def prepare_all(files: list[tuple[str, str]], *, trusted: bool = False) -> list[Prepared]:
+    """:func:`prepare` for every (path, text) of a source, all checked before any runs.
+
+    Top-level SELECTs are checked last, knowing every function and type name the source
+    defines: an unqualified ``set_config(...)`` could call the schema's own set_config."""
     # The trees of a large file are a few million small dicts, built and dropped here: the
     # cyclic collector would walk them all, to free nothing (see gcpause).
     with gcpause.paused():
-        return _prepare(text, path, trusted)
+        staged = [_stage(text, path, trusted) for path, text in files]
+        defined = frozenset().union(*(s.defined for s in staged))
+        return [_finish(s, trusted, defined) for s in staged]
 
 
-def _prepare(text: str, path: str, trusted: bool) -> Prepared:
+def _refuse(kind: str | None, text: str, path: str, st: Statement) -> None:
+    if kind is not None:
+        line = sandbox.first_line(text, st.offset, st.text)
+        raise sandbox.RefusedStatement(kind, path=path, line=line)
+
+
+def _stage(text: str, path: str, trusted: bool) -> _Staged:
     text, statements = split(text, path, trees=True)
-    out = []
+    out, defined = [], set()
     for st in statements:
         assert st.tree is not None
-        if not trusted:
-            kind = sandbox.refusal(st.tree)
-            if kind is not None:
-                line = sandbox.first_line(text, st.offset, st.text)
-                raise sandbox.RefusedStatement(kind, path=path, line=line)
+        defined.update(sandbox.defines(st.tree))
+        keep = "SelectStmt" in st.tree
+        if not trusted and not keep:
+            _refuse(sandbox.refusal(st.tree), text, path, st)
         act = sandbox.action(st.tree)
         out.append(
             replace(
                 st,
                 skip=act == sandbox.SKIP,
                 sql=sandbox.no_data(st.text) if act == sandbox.NO_DATA else None,
-                tree=None,  # the trees of a large file take far more memory than its text
+                # The trees of a large file take far more memory than its text.
+                tree=st.tree if keep else None,
             )
         )
-    return Prepared(path, text, out)
+    return _Staged(path, text, out, defined)
+
+
+def _finish(staged: _Staged, trusted: bool, defined: frozenset[str]) -> Prepared:
+    out = []
+    for st in staged.statements:
+        if st.tree is not None:
+            if not trusted:
+                _refuse(sandbox.refusal(st.tree, defined), staged.text, staged.path, st)
+            st = replace(st, tree=None)
+        out.append(st)
+    return Prepared(staged.path, staged.text, out)
 
 
 def _batches(statements: list[Statement]) -> Iterable[list[Statement]]:

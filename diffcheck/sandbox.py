@@ -235,12 +235,14 @@ def _constant(node: Node) -> str | None:
     return None
 
 
-def _call_refusal(body: Node) -> str | None:
+def _call_refusal(body: Node, defined: frozenset[str]) -> str | None:
     """Why a FuncCall in a top-level SELECT is refused, or None."""
     names = _names(body.get("funcname"))
     name = ".".join(names)
     if len(names) > 2 or names[-1] not in _CALLABLE or names[:-1] not in ([], ["pg_catalog"]):
         return f"a call of {name}"
+    if names == [name] and name in defined:  # the search_path may find the schema's own
+        return f"an unqualified call of {name} (the schema defines a {name})"
     if names[-1] == "set_config":
         args = body.get("args") or []
         setting = _constant(args[0]) if args else None
@@ -251,7 +253,7 @@ def _call_refusal(body: Node) -> str | None:
     return None
 
 
-def _select_refusal(body: Node) -> str | None:
+def _select_refusal(body: Node, defined: frozenset[str]) -> str | None:
     """A top-level SELECT or VALUES: only calls of the few allowed functions, on constants."""
     denied = _denied_call(body)
     if denied:
@@ -260,7 +262,7 @@ def _select_refusal(body: Node) -> str | None:
         return "a SELECT that reads tables or views"
     for kind, node in _walk([body.get("targetList"), body.get("valuesLists")]):
         if kind == "FuncCall":
-            why = _call_refusal(node)
+            why = _call_refusal(node, defined)
             if why:
                 return why
     allowed_nodes = {"ResTarget", "FuncCall", "A_Const", "TypeCast", "String", "List"}
@@ -271,6 +273,8 @@ def _select_refusal(body: Node) -> str | None:
             names = _names(node["typeName"].get("names"))
             if names[:-1] not in ([], ["pg_catalog"]) or names[-1] not in _CAST_TYPES:
                 return f"a cast to {'.'.join(names)} in a top-level SELECT"
+            if len(names) == 1 and names[0] in defined:
+                return f"an unqualified cast to {names[0]} (the schema defines a {names[0]})"
         elif kind not in allowed_nodes:
             return "a top-level SELECT of anything but set_config, setval and current_setting"
     extra = {k for k in body if k not in ("targetList", "valuesLists", "intoClause")}
@@ -319,8 +323,9 @@ def _alter_table_refusal(body: Node) -> str | None:
     return None
 
 
-def refusal(stmt: Node) -> str | None:
-    """Why a statement may not run in a scratch database (its kind in user words), or None."""
+def refusal(stmt: Node, defined: frozenset[str] = frozenset()) -> str | None:
+    """Why a statement may not run in a scratch database (its kind in user words), or None.
+    ``defined``: the function and type names the whole source defines (see defines)."""
     kind, body = _one(stmt)
     if kind in _ALLOWED:
         return None
@@ -334,7 +339,7 @@ def refusal(stmt: Node) -> str | None:
             return "CREATE TABLE ... AS EXECUTE"
         return _denied_call(body["query"])
     if kind == "SelectStmt":
-        return _select_refusal(body)
+        return _select_refusal(body, defined)
     if kind == "VariableSetStmt":
         return _set_refusal(body)
     if kind == "CreateFunctionStmt":
@@ -383,6 +388,33 @@ _ON_OBJECT = {
     "AlterOwnerStmt": ("objectType", "ALTER {} ... OWNER TO"),
     "RenameStmt": ("renameType", "ALTER {} ... RENAME"),
 }
+
+
+# Where a statement names the function or type it creates (or renames to): (field, is a list).
+_DEFINES = {
+    "CreateFunctionStmt": ("funcname", True),
+    "CreateDomainStmt": ("domainname", True),
+    "CreateEnumStmt": ("typeName", True),
+    "CreateRangeStmt": ("typeName", True),
+    "DefineStmt": ("defnames", True),
+    "RenameStmt": ("newname", False),
+}
+
+
+def defines(stmt: Node) -> list[str]:
+    """The unqualified names of the functions and types a statement creates: a top-level
+    ``set_config(...)`` or ``'x'::text`` could find one of them before pg_catalog's."""
+    kind, body = _one(stmt)
+    if kind == "CompositeTypeStmt":
+        return [str(body.get("typevar", {}).get("relname", ""))]
+    where = _DEFINES.get(kind)
+    if where is None:
+        return []
+    value = body.get(where[0])
+    if where[1]:
+        names = _names(value)
+        return names[-1:]
+    return [str(value)] if value else []
 
 
 def action(stmt: Node) -> str:

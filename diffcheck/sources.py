@@ -20,7 +20,7 @@ from typing import Any
 from . import dsn as dsnlib
 from . import sandbox
 from .errors import SchemaLoadError, SourceError
-from .loader import Prepared, load, prepare, session_settings
+from .loader import Prepared, load, prepare_all, session_settings
 from .pg import Connection
 
 Progress = Callable[[str], None]
@@ -65,9 +65,7 @@ class SqlFilesSource(Source):
         """Every file split and checked by the sandbox (once): a refused statement in any
         file fails here, before a statement of any file runs."""
         if self._prepared is None:
-            self._prepared = [
-                prepare(text, path, trusted=self.trusted) for path, text in self.loaded
-            ]
+            self._prepared = prepare_all(self.loaded, trusted=self.trusted)
         return self._prepared
 
     def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:

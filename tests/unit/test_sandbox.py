@@ -313,3 +313,37 @@ def test_non_ascii_offsets_are_characters() -> None:
     assert text[statements[1].offset :].startswith("drop database victim")
     with pytest.raises(SchemaLoadError, match=r"^f\.sql:3: DROP DATABASE"):
         loader.prepare(text, "f.sql")
+
+
+SHADOW = (
+    "create function public.set_config(text, text, boolean) returns text\n"
+    "    language sql as 'select $1';\n"
+    "set search_path = public, pg_catalog;\n"
+)
+
+
+def test_an_unqualified_call_the_schema_could_shadow_is_refused() -> None:
+    with pytest.raises(sandbox.RefusedStatement) as err:
+        loader.prepare(SHADOW + "select set_config('a.b', 'c', false);\n", "f.sql")
+    assert str(err.value) == (
+        "f.sql:4: an unqualified call of set_config (the schema defines a set_config) "
+        "is not allowed in a schema file"
+    )
+    # pg_catalog's own, named so, is what pg_dump writes: allowed.
+    loader.prepare(SHADOW + "select pg_catalog.set_config('a.b', 'c', false);\n", "f.sql")
+
+
+def test_shadowing_is_seen_across_the_files_of_a_source() -> None:
+    files = [
+        ("schema/010.sql", "select set_config('search_path', 'public, pg_catalog', false);\n"),
+        ("schema/020.sql", "create domain public.text as pg_catalog.text check (false);\n"),
+        ("schema/030.sql", "select pg_catalog.set_config('a.b', 'x'::text, false);\n"),
+    ]
+    with pytest.raises(sandbox.RefusedStatement) as err:
+        loader.prepare_all(files)
+    assert str(err.value) == (
+        "schema/030.sql:1: an unqualified cast to text (the schema defines a text) "
+        "is not allowed in a schema file"
+    )
+    assert len(loader.prepare_all(files[:1] + files[2:])) == 2
+    assert len(loader.prepare_all(files, trusted=True)) == 3
