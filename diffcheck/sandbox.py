@@ -153,29 +153,13 @@ _CAST_TYPES = frozenset(
 # Functions refused wherever they appear in what a build could evaluate (a top-level
 # SELECT, the query of CREATE TABLE ... AS or a materialized view, a partition bound, an
 # added column's default): they reach other databases, files, processes or the server.
-_DENIED_PREFIXES = (
-    "dblink",
-    "lo_",
-    "pg_read_",
-    "pg_write_",
-    "pg_file_",
-    "pg_ls_",
-    "pg_advisory",
-    "pg_sleep",
-    "pg_create_",
-    "pg_drop_replication_slot",
-    "pg_copy_",
-    "pg_replication_",
-    "pg_logical_",
-    "pg_backup_",
-    "pg_wal_replay_",
-    "pg_log_",
-    "binary_upgrade_",
-    "query_to_xml",
-    "cursor_to_xml",
-    "table_to_xml",
-    "schema_to_xml",
-    "database_to_xml",
+_DENIED_PREFIXES = tuple(
+    """
+    dblink lo_ pg_read_ pg_write_ pg_file_ pg_ls_ pg_advisory pg_sleep pg_create_
+    pg_drop_replication_slot pg_copy_ pg_replication_ pg_logical_ pg_backup_ pg_wal_replay_
+    pg_log_ binary_upgrade_ query_to_xml cursor_to_xml table_to_xml schema_to_xml
+    database_to_xml
+    """.split()
 )
 _DENIED = frozenset(
     """
