@@ -87,7 +87,9 @@ def apply_auto(
     with Workspace(settings, progress, lock_retries=settings.retries) as ws:
         live_url = ws.live_url()
         live = Side(live_url, dsnlib.mask(live_url), scratch=False)
-        source = sources.resolve(settings.desired, settings.project_dir)
+        source = sources.resolve(
+            settings.desired, settings.project_dir, trusted=settings.trust_schema_sql
+        )
         built = ws.build(source)
         to_sql = ws.dump(built.url)
         ws.discard(built)

@@ -151,6 +151,24 @@ def lock_timeout_option(f: F) -> F:
     )(f)
 
 
+def trust_option(f: F) -> F:
+    """--trust-schema-sql, for the commands that build desired sources."""
+    return click.option(
+        "--trust-schema-sql",
+        "trust_schema_sql",
+        is_flag=True,
+        default=None,
+        help="Run desired SQL without the statement sandbox's check (off by default; "
+        "every output says so).",
+    )(f)
+
+
+def _warn_trusted(settings: configlib.Settings) -> None:
+    """Say on stderr that schema files run unchecked (JSON output also carries a key)."""
+    if settings.trust_schema_sql:
+        click.echo("warning: --trust-schema-sql: schema files run unchecked", err=True)
+
+
 def _settings(ctx: click.Context, **flags: Any) -> configlib.Settings:
     state: Ctx = ctx.obj
     if flags.pop("no_cache", False):
@@ -299,6 +317,7 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
                 statements=result.statements,
                 hazards=result.hazards,
                 elapsed=result.elapsed,
+                extra={"trust_schema_sql": True} if settings.trust_schema_sql else None,
             ),
             nl=False,
         )
@@ -348,6 +367,7 @@ def _emit_diff(settings: configlib.Settings, result: commands.DiffResult, noun: 
 
 @cli.command()
 @common_options
+@trust_option
 @click.option(
     "--format",
     "format",
@@ -393,6 +413,7 @@ def check(
     settings = _settings(ctx, **flags)
 
     def body() -> int:
+        _warn_trusted(settings)
         if targets:
             return _fleet(settings, targets, jobs)
         if models:
@@ -421,7 +442,8 @@ def _three_way(settings: configlib.Settings, models: str) -> int:
                         }
                         for p in pairs
                     ],
-                },
+                }
+                | ({"trust_schema_sql": True} if settings.trust_schema_sql else {}),
                 indent=2,
             )
         )
@@ -464,6 +486,7 @@ def _fleet(settings: configlib.Settings, targets_file: str, jobs: int) -> int:
 
 @cli.command()
 @common_options
+@trust_option
 @click.argument("source")
 @click.argument("target")
 @click.option("--format", "format", type=click.Choice(configlib.FORMATS), default=None)
@@ -481,6 +504,7 @@ def diff(ctx: click.Context, source: str, target: str, **flags: Any) -> None:
     settings = _settings(ctx, **flags)
 
     def body() -> int:
+        _warn_trusted(settings)
         result = commands.diff(settings, source, target, _progress(settings))
         _emit_diff(settings, result, "differences")
         return EXIT_OK if result.in_sync else EXIT_DIFFERS
@@ -541,7 +565,8 @@ def _emit_plan_result(settings: configlib.Settings, result: planning.PlanResult)
                     "from": p.from_fp,
                     "to": p.to_fp,
                     "digest": p.digest(),
-                },
+                }
+                | ({"trust_schema_sql": True} if settings.trust_schema_sql else {}),
             ),
             nl=False,
         )
@@ -577,6 +602,7 @@ def _emit_plan_result(settings: configlib.Settings, result: planning.PlanResult)
 
 @cli.command()
 @common_options
+@trust_option
 @click.option(
     "-o",
     "--output",
@@ -600,6 +626,7 @@ def plan(ctx: click.Context, output: str, **flags: Any) -> None:
     settings = _settings(ctx, **flags)
 
     def body() -> int:
+        _warn_trusted(settings)
         result = planning.plan(settings, output, _progress(settings))
         if result.nothing_to_do:
             click.echo(
@@ -685,6 +712,7 @@ def _emit_statements_error(exc: Exception) -> None:
 
 @cli.command()
 @common_options
+@trust_option
 @click.argument("plan_file", metavar="PLAN", required=False)
 @click.option(
     "--auto",
@@ -753,6 +781,7 @@ def apply(
             if auto:
                 if plan_file:
                     raise click.UsageError("give either PLAN or --auto, not both")
+                _warn_trusted(settings)
                 auto_result = applying.apply_auto(settings, list(allow), _progress(settings))
                 if auto_result.status == "nothing to do":
                     click.echo(f"nothing to do: live matches {settings.desired}")

@@ -47,7 +47,9 @@ def check(settings: Settings, progress: Progress | None = None) -> DiffResult:
     started = time.monotonic()
     with Workspace(settings, progress) as ws:
         live_url = ws.live_url()
-        source = sources.resolve(settings.desired, settings.project_dir)
+        source = sources.resolve(
+            settings.desired, settings.project_dir, trusted=settings.trust_schema_sql
+        )
         live_side = ws.build(sources.DatabaseSource(label=dsnlib.mask(live_url), url=live_url))
         with ThreadPoolExecutor(max_workers=1) as pool:
             # The inspecting connection also tells live's major, which keys the cache.
@@ -101,8 +103,8 @@ def diff(
     """The SQL that turns source FROM into source TO; no live server needed for files."""
     started = time.monotonic()
     with Workspace(settings, progress) as ws:
-        a = sources.resolve(from_spec, settings.project_dir)
-        b = sources.resolve(to_spec, settings.project_dir)
+        a = sources.resolve(from_spec, settings.project_dir, trusted=settings.trust_schema_sql)
+        b = sources.resolve(to_spec, settings.project_dir, trusted=settings.trust_schema_sql)
         for src in (a, b):
             if isinstance(src, sources.DatabaseSource):
                 # Scratch must run the same major as the database being compared.
@@ -199,7 +201,9 @@ def check_fleet(
 
     settings = replace(settings, live=settings.live or _first_reachable(targets))
     with Workspace(settings, progress) as ws:
-        source = sources.resolve(settings.desired, settings.project_dir)
+        source = sources.resolve(
+            settings.desired, settings.project_dir, trusted=settings.trust_schema_sql
+        )
         idesired, desired_side = desired_inspection(ws, source)
 
         def one(url: str) -> TargetResult:
@@ -251,8 +255,10 @@ def check_models(
     with Workspace(settings, progress) as ws:
         live_url = ws.live_url()
         live = Side(live_url, dsnlib.mask(live_url), scratch=False)
-        schema_src = sources.resolve(settings.desired, settings.project_dir)
-        models_src = sources.resolve(spec, settings.project_dir)
+        schema_src = sources.resolve(
+            settings.desired, settings.project_dir, trusted=settings.trust_schema_sql
+        )
+        models_src = sources.resolve(spec, settings.project_dir, trusted=settings.trust_schema_sql)
         schema_side = ws.build(schema_src)
         models_side = ws.build(models_src)
         ilive = ws.inspect(live)

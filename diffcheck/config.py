@@ -41,6 +41,7 @@ class Settings:
     verbose: bool = False
     color: bool | None = None  # None: auto (TTY and no NO_COLOR)
     project_dir: str = "."
+    trust_schema_sql: bool = False  # run desired SQL without the sandbox's check (sandbox.py)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -61,6 +62,7 @@ _BOOL_FIELDS = {
     "quiet",
     "verbose",
     "color",
+    "trust_schema_sql",
 }
 
 

@@ -7,15 +7,19 @@ file's lines when the server reports an error position."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pglast
 import psycopg2
 from pglast import ast
 from pglast.parser import ParseError
+from psycopg2 import sql
 
+from . import gcpause, sandbox
 from .errors import SchemaLoadError
 from .pg import Connection
 
@@ -34,6 +38,23 @@ class Statement:
     text: str
     offset: int
     alone: bool  # must run outside a transaction block
+    skip: bool = False  # not run: data, not schema (see sandbox.action)
+    sql: str | None = None  # run instead of ``text`` (CREATE ... AS built WITH NO DATA)
+    tree: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def run_text(self) -> str:
+        """The SQL the build sends for this statement."""
+        return self.text if self.sql is None else self.sql
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One file, split, checked and ready to load: what :func:`load` runs."""
+
+    path: str
+    text: str  # psql meta-command lines blanked, offsets kept
+    statements: list[Statement]
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -126,14 +147,18 @@ def _maybe_alone(statement: str) -> bool:
     return any(word in lowered for word in _ALONE_WORDS)
 
 
-def split(text: str, path: str) -> tuple[str, list[Statement]]:
+def split(text: str, path: str, *, trees: bool = False) -> tuple[str, list[Statement]]:
     """Split a file into statements with offsets; a syntax error names file, line and column.
 
     Returns the text with meta-command lines blanked (same offsets) and the statements.
     PostgreSQL's own parser finds the statements (and every syntax error), but builds no
     Python syntax tree: that took 1.7 s of a 5,000-table file. Only the few statements that
-    may have to run outside a transaction block are parsed into one."""
+    may have to run outside a transaction block are parsed into one. With ``trees``, every
+    statement carries its parse tree as pglast's JSON (plain dicts, for the sandbox): one
+    parse of the file gives both the statements and their trees."""
     text = _blank_meta_commands(text, path)
+    if trees:
+        return text, _split_json(text, path)
     try:
         slices = pglast.parser.split(text, with_parser=True, only_slices=True)
     except ParseError as exc:
@@ -150,10 +175,134 @@ def split(text: str, path: str) -> tuple[str, list[Statement]]:
     return text, out
 
 
+def _char_offsets(text: str, offsets: list[int]) -> list[int]:
+    """Character offsets of ascending UTF-8 byte offsets into ``text``."""
+    if text.isascii():
+        return offsets
+    data = text.encode()
+    out, chars, prev = [], 0, 0
+    for off in offsets:
+        chars += len(data[prev:off].decode())
+        prev = off
+        out.append(chars)
+    return out
+
+
+def _alone_tree(node: dict[str, Any]) -> bool:
+    # The same statements as _alone, read from the JSON tree.
+    ((kind, body),) = node.items()
+    if kind in ("IndexStmt", "DropStmt"):
+        return bool(body.get("concurrent"))
+    if kind == "ReindexStmt":
+        params = body.get("params") or ()
+        return any(p.get("DefElem", {}).get("defname") == "concurrently" for p in params)
+    return kind in ("VacuumStmt", "CreatedbStmt", "AlterSystemStmt")
+
+
+def _split_json(text: str, path: str) -> list[Statement]:
+    """Statements with their trees, from one ``parse_sql_json`` of the (blanked) file."""
+    try:
+        raw = pglast.parser.parse_sql_json(text)
+    except ParseError as exc:
+        message, pos = _parse_error(exc, text)
+        line, col = line_col(text, pos)
+        raise SchemaLoadError(message, path=path, line=line, column=col) from None
+    stmts = json.loads(raw).get("stmts", [])
+    size = len(text.encode()) if not text.isascii() else len(text)
+    bounds: list[int] = []
+    for s in stmts:
+        start = s.get("stmt_location", 0)
+        bounds += [start, start + s["stmt_len"] if s.get("stmt_len") else size]
+    chars = _char_offsets(text, bounds)
+    out = []
+    for k, s in enumerate(stmts):
+        start, end = chars[2 * k], chars[2 * k + 1]
+        piece = text[start:end]
+        body = piece.strip()
+        if not body:
+            continue
+        offset = start + len(piece) - len(piece.lstrip())
+        tree = s["stmt"]
+        out.append(Statement(body, offset, _alone_tree(tree), tree=tree))
+    return out
+
+
+def prepare(text: str, path: str, *, trusted: bool = False) -> Prepared:
+    """Split a file and check every statement with the sandbox (unless ``trusted``): a
+    refused statement raises ``sandbox.RefusedStatement`` before anything runs. Statements
+    that are data are marked to skip, and CREATE ... AS ones rewritten WITH NO DATA."""
+    return prepare_all([(path, text)], trusted=trusted)[0]
+
+
+@dataclass
+class _Staged:
+    path: str
+    text: str
+    statements: list[Statement]  # only top-level SELECTs still carry their tree
+    defined: set[str]
+
+
+def prepare_all(files: list[tuple[str, str]], *, trusted: bool = False) -> list[Prepared]:
+    """:func:`prepare` for every (path, text) of a source, all checked before any runs.
+
+    Top-level SELECTs are checked last, knowing every function and type name the source
+    defines: an unqualified ``set_config(...)`` could call the schema's own set_config."""
+    # The trees of a large file are a few million small dicts, built and dropped here: the
+    # cyclic collector would walk them all, to free nothing (see gcpause).
+    with gcpause.paused():
+        staged = [_stage(text, path, trusted) for path, text in files]
+        defined = frozenset().union(*(s.defined for s in staged))
+        return [_finish(s, trusted, defined) for s in staged]
+
+
+def _refuse(kind: str | None, text: str, path: str, st: Statement) -> None:
+    if kind is not None:
+        line = sandbox.first_line(text, st.offset, st.text)
+        raise sandbox.RefusedStatement(kind, path=path, line=line)
+
+
+def _stage(text: str, path: str, trusted: bool) -> _Staged:
+    text, statements = split(text, path, trees=True)
+    out, defined = [], set()
+    for st in statements:
+        assert st.tree is not None
+        defined.update(sandbox.defines(st.tree))
+        keep = "SelectStmt" in st.tree
+        if not trusted and not keep:
+            _refuse(sandbox.refusal(st.tree), text, path, st)
+        act = sandbox.action(st.tree)
+        out.append(
+            replace(
+                st,
+                skip=act == sandbox.SKIP,
+                sql=sandbox.no_data(st.text) if act == sandbox.NO_DATA else None,
+                # The trees of a large file take far more memory than its text.
+                tree=st.tree if keep else None,
+            )
+        )
+    return _Staged(path, text, out, defined)
+
+
+def _finish(staged: _Staged, trusted: bool, defined: frozenset[str]) -> Prepared:
+    out = []
+    for st in staged.statements:
+        if st.tree is not None:
+            if not trusted:
+                _refuse(sandbox.refusal(st.tree, defined), staged.text, staged.path, st)
+            st = replace(st, tree=None)
+        out.append(st)
+    return Prepared(staged.path, staged.text, out)
+
+
 def _batches(statements: list[Statement]) -> Iterable[list[Statement]]:
     batch: list[Statement] = []
     for st in statements:
-        if st.alone:
+        if st.skip:  # never sent; the batches around it are cut so that it is not either
+            if batch:
+                yield batch
+                batch = []
+            continue
+        if st.alone or st.sql is not None:
             if batch:
                 yield batch
                 batch = []
@@ -185,18 +334,61 @@ def _error(
 
 
 def load_text(
-    conn: Connection, text: str, path: str, progress: Callable[[int, int], None] | None = None
+    conn: Connection,
+    text: str,
+    path: str,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    trusted: bool = False,
 ) -> int:
-    """Execute one file's SQL on an autocommit connection; returns the statement count."""
-    text, statements = split(text, path)
-    done = 0
+    """Check and execute one file's SQL on an autocommit connection; returns the statement
+    count."""
+    return load(conn, prepare(text, path, trusted=trusted), progress)
+
+
+def session_settings(conn: Connection) -> dict[str, str]:
+    """The settings set in this session (SET or set_config), by name."""
     with conn.cursor() as cur:
-        cur.execute("reset all")  # each file starts with a clean session, like psql -f would
+        cur.execute("select name, setting from pg_catalog.pg_settings where source = 'session'")
+        return {name: value for name, value in cur.fetchall()}
+
+
+def _reset_session(conn: Connection, baseline: dict[str, str]) -> None:
+    """Put the session's settings back to ``baseline``: each file starts with the session the
+    build started with, as psql -f would start each with a new one. Not RESET ALL: that would
+    also undo what the build set for itself (session_replication_role = replica keeps the
+    schema's event triggers from firing), and the build's role may not set it again."""
+    now = session_settings(conn)
+    with conn.cursor() as cur:
+        for name in now.keys() - baseline.keys():
+            cur.execute(sql.SQL("reset {}").format(sql.Identifier(name)))
+        for name, value in baseline.items():
+            if now.get(name) != value:
+                cur.execute("select pg_catalog.set_config(%s, %s, false)", (name, value))
+
+
+def load(
+    conn: Connection,
+    prepared: Prepared,
+    progress: Callable[[int, int], None] | None = None,
+    baseline: dict[str, str] | None = None,
+) -> int:
+    """Execute a prepared file on an autocommit connection; returns the statement count.
+    The session starts from ``baseline`` (see :func:`session_settings`), by default its
+    settings as they are now."""
+    text, path, statements = prepared.text, prepared.path, prepared.statements
+    done = 0
+    if baseline is not None:
+        _reset_session(conn, baseline)
+    with conn.cursor() as cur:
         for batch in _batches(statements):
             # Send the original text from the first to the last statement of the batch, so
-            # the server's error positions map straight back onto the file.
+            # the server's error positions map straight back onto the file. A statement
+            # rewritten WITH NO DATA runs alone; its edit is at its end, so positions hold.
             base = batch[0].offset
-            batch_text = text[base : batch[-1].offset + len(batch[-1].text)]
+            batch_text = batch[0].run_text
+            if len(batch) > 1 or batch[0].sql is None:
+                batch_text = text[base : batch[-1].offset + len(batch[-1].text)]
             try:
                 cur.execute(batch_text)
             except psycopg2.Error as exc:
@@ -211,7 +403,7 @@ def load_text(
                 # ALTER TYPE ... ADD VALUE added earlier in it ("unsafe use of new value").
                 for st in batch:
                     try:
-                        cur.execute(st.text)
+                        cur.execute(st.run_text)
                     except psycopg2.Error as inner:
                         raise _error(inner, text, path, st.text, st.offset) from None
                 log.info(

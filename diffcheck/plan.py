@@ -184,6 +184,8 @@ class Plan:
             "column-types",
         ):
             h.update(key.encode() + b"=" + self.get(key).encode() + b"\0")
+        if self.get("trust-schema-sql"):  # only when present: older plans keep their digest
+            h.update(b"trust-schema-sql=" + self.get("trust-schema-sql").encode() + b"\0")
         for s in self.statements:
             h.update(s.strip().encode() + b"\0")
         return h.hexdigest()
@@ -299,6 +301,7 @@ _HEADER_ORDER = (
     "to-sha256",
     "filters",
     "privileges",
+    "trust-schema-sql",
     "digest",
     "rehearsal",
     "rehearsal-detail",

@@ -126,6 +126,8 @@ def _new_plan(
         "filters": _filters_json(settings),
         "privileges": "yes" if settings.with_privileges else "no",
     }
+    if settings.trust_schema_sql:  # the desired schema ran unchecked: the plan says so
+        header["trust-schema-sql"] = "true"
     return Plan(name=name, statements=statements, header=header)
 
 
@@ -159,7 +161,9 @@ def plan(settings: Settings, output: str, progress: Progress | None = None) -> P
     with Workspace(settings, progress) as ws:
         live_url = ws.live_url()
         live = Side(live_url, dsnlib.mask(live_url), scratch=False)
-        source = sources.resolve(settings.desired, settings.project_dir)
+        source = sources.resolve(
+            settings.desired, settings.project_dir, trusted=settings.trust_schema_sql
+        )
         built = ws.build(source)
         # The desired side is kept as a dump (the plan's sidecar) and compared in the form
         # apply will rebuild from it, so plan and apply see byte-identical catalogs.

@@ -22,9 +22,12 @@ import signal
 import sys
 import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import DiffcheckError, SchemaLoadError, SourceError
+
+if TYPE_CHECKING:
+    from .loader import Prepared
 
 _LIVE_VARS = ("DATABASE_URL", "DIFFCHECK_LIVE_URL")
 
@@ -43,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
         "--scratch-url",
         metavar="URL",
         help="Server for the scratch database (default: a throwaway embedded server).",
+    )
+    parser.add_argument(
+        "--trust-schema-sql",
+        action="store_true",
+        help="Run the schema files without the statement sandbox's check (see README).",
     )
     parser.add_argument(
         "--project-dir", default=".", help="Where pyproject.toml and schema/ live (default .)."
@@ -73,36 +81,39 @@ def check_syntax(files: list[tuple[str, str]]) -> None:
             raise
 
 
-def locate(url: str, files: list[tuple[str, str]], failing: str) -> SchemaLoadError | None:
+def locate(url: str, files: list[Prepared], failing: str) -> SchemaLoadError | None:
     """Load ``files`` into the empty database at ``url``, the ``failing`` one statement by
     statement, and return the error of the first statement that fails (None if none does)."""
     import psycopg2
 
     from . import pg
-    from .loader import line_col, load_text, split
+    from .loader import Prepared, line_col, load, session_settings
 
     with pg.connection(url, autocommit=True, role="scratch database") as conn:
-        for path, text in files:
-            if path != failing:
-                load_text(conn, text, path)
+        baseline = session_settings(conn)
+        for prepared in files:
+            if prepared.path != failing:
+                load(conn, prepared, baseline=baseline)
                 continue
-            text, statements = split(text, path)
+            text = prepared.text
+            load(conn, Prepared(prepared.path, text, []), baseline=baseline)
             with conn.cursor() as cur:
-                cur.execute("reset all")
-                for st in statements:
+                for st in prepared.statements:
+                    if st.skip:
+                        continue
                     try:
-                        cur.execute(st.text)
+                        cur.execute(st.run_text)
                     except psycopg2.Error as exc:
                         diag = exc.diag
                         message = diag.message_primary or str(exc).strip().splitlines()[0]
                         pos = diag.statement_position
                         if not pos and diag.internal_position and diag.context:
                             message = f"{message} ({diag.context.splitlines()[0]})"
-                        offset = st.offset + (int(pos) - 1 if pos else 0)
+                        offset = st.offset + min(int(pos) - 1 if pos else 0, len(st.text))
                         line, col = line_col(text, offset)
                         return SchemaLoadError(
                             message,
-                            path=path,
+                            path=prepared.path,
                             line=line,
                             column=col,  # the statement's start when no position
                             hint=diag.message_hint,
@@ -111,7 +122,9 @@ def locate(url: str, files: list[tuple[str, str]], failing: str) -> SchemaLoadEr
     return None
 
 
-def build(desired: str | None, scratch_url: str | None, project_dir: str = ".") -> str:
+def build(
+    desired: str | None, scratch_url: str | None, project_dir: str = ".", trusted: bool = False
+) -> str:
     """Build the desired source on a scratch database; returns a one-line summary.
 
     Raises ``SchemaLoadError`` (with path, line and column) when a file does not build."""
@@ -121,16 +134,21 @@ def build(desired: str | None, scratch_url: str | None, project_dir: str = ".") 
 
     env = {k: v for k, v in os.environ.items() if k not in _LIVE_VARS}
     settings = configlib.build(
-        {"desired": desired, "scratch_url": scratch_url}, env=env, project_dir=project_dir
+        {"desired": desired, "scratch_url": scratch_url, "trust_schema_sql": trusted or None},
+        env=env,
+        project_dir=project_dir,
     )
+    if settings.trust_schema_sql:
+        print("warning: --trust-schema-sql: schema files run unchecked", file=sys.stderr)
     # Never live: scratch databases go to --scratch-url or to the embedded server.
     settings = dataclasses.replace(settings, live=None)
     started = time.monotonic()
-    source = sources.resolve(settings.desired, settings.project_dir)
+    source = sources.resolve(
+        settings.desired, settings.project_dir, trusted=settings.trust_schema_sql
+    )
     if source.is_database:
         raise SourceError(f"{source.label} is a database: there is nothing to build")
-    files = source.files()
-    check_syntax(files)
+    files = source.files()  # already split, syntax-checked and sandbox-checked by resolve
     with Workspace(settings) as ws:  # drops every scratch database on every exit path
         try:
             ws.build(source)
@@ -140,7 +158,8 @@ def build(desired: str | None, scratch_url: str | None, project_dir: str = ".") 
             # The server gave no position (typical of DDL naming a missing object), so the
             # loader could only name the first statement of the failed batch. Rebuild on a
             # fresh scratch database, this file one statement at a time, to find the one.
-            raise locate(ws.new_scratch().url, files, exc.path) or exc from None
+            prepared = source.prepare() if isinstance(source, sources.SqlFilesSource) else []
+            raise locate(ws.new_scratch().url, prepared, exc.path) or exc from None
     what = f"{len(files)} file(s)" if files else "models"
     return f"{source.label}: schema builds cleanly ({what}, {time.monotonic() - started:.1f}s)"
 
@@ -158,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     from .dsn import mask
 
     try:
-        summary = build(args.desired, args.scratch_url, args.project_dir)
+        summary = build(args.desired, args.scratch_url, args.project_dir, args.trust_schema_sql)
     except SchemaLoadError as exc:
         print(exc)
         return 1

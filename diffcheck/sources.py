@@ -13,13 +13,14 @@ import subprocess
 import sys
 import tarfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import dsn as dsnlib
+from . import sandbox
 from .errors import SchemaLoadError, SourceError
-from .loader import load_text
+from .loader import Prepared, load, prepare_all, session_settings
 from .pg import Connection
 
 Progress = Callable[[str], None]
@@ -54,16 +55,27 @@ class SqlFilesSource(Source):
     """SQL text from files; shared by directory, single-file and git sources."""
 
     loaded: list[tuple[str, str]] = field(default_factory=list)
+    trusted: bool = False  # --trust-schema-sql: the sandbox's refusals are off
+    _prepared: list[Prepared] | None = field(default=None, init=False, repr=False, compare=False)
 
     def files(self) -> list[tuple[str, str]]:
         return self.loaded
 
+    def prepare(self) -> list[Prepared]:
+        """Every file split and checked by the sandbox (once): a refused statement in any
+        file fails here, before a statement of any file runs."""
+        if self._prepared is None:
+            self._prepared = prepare_all(self.loaded, trusted=self.trusted)
+        return self._prepared
+
     def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
-        total = len(self.loaded)
-        for k, (path, text) in enumerate(self.loaded, 1):
+        prepared = self.prepare()
+        baseline = session_settings(conn)  # what the build set up for itself, kept per file
+        total = len(prepared)
+        for k, item in enumerate(prepared, 1):
             if progress:
-                progress(f"building scratch: file {k}/{total} {path}")
-            load_text(conn, text, path)
+                progress(f"building scratch: file {k}/{total} {item.path}")
+            load(conn, item, baseline=baseline)
 
     def content_key(self) -> str:
         h = hashlib.sha256()
@@ -171,7 +183,9 @@ class ModelsSource(Source):
 
     target: str = ""
     project_dir: str = "."
+    trusted: bool = False  # --trust-schema-sql: the sandbox's refusals are off
     _meta: Any = field(default=None, init=False, repr=False, compare=False)
+    _ddl: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def metadata(self) -> Any:
         """Import ``pkg.mod:attr`` and return its MetaData (a declarative Base works too)."""
@@ -231,16 +245,22 @@ class ModelsSource(Source):
         finally:
             engine.dispose()
 
-    def content_key(self) -> str:
-        """A hash of every DDL statement ``create_all`` would emit (enums, comments and
-        ``after_create`` DDL hooks included), not just the CREATE TABLEs."""
+    def ddl(self) -> list[str]:
+        """Every DDL statement ``create_all`` would emit (enums, comments and ``after_create``
+        DDL hooks included), rendered without a database."""
+        if self._ddl is not None:
+            return self._ddl
         from sqlalchemy import create_mock_engine, schema
+        from sqlalchemy.dialects import postgresql
 
         meta = self.metadata()
         emitted: list[str] = []
+        # The "named" paramstyle leaves % alone: the text is the SQL the server would run,
+        # not psycopg2's escaped form of it (CHECK (x %% 2 = 0)), which pglast must parse.
+        plain = postgresql.psycopg2.dialect(paramstyle="named")
 
         def record(statement: Any, *_: Any, **__: Any) -> None:
-            emitted.append(str(statement.compile(dialect=mock.dialect)).strip())
+            emitted.append(str(statement.compile(dialect=plain)).strip())
 
         mock = create_mock_engine("postgresql+psycopg2://", record)  # type: ignore[arg-type]
         for name in _schemas(meta):
@@ -251,8 +271,33 @@ class ModelsSource(Source):
             raise SourceError(
                 f"models:{self.target}: cannot render DDL: {type(exc).__name__}: {_one_line(exc)}"
             ) from None
+        self._ddl = emitted
+        return emitted
+
+    def check(self) -> None:
+        """Refuse, with the sandbox, any statement create_all would run that could act
+        outside the scratch database (a DDL hook's, typically). The models themselves are
+        Python, imported into this process: that is trusted code either way."""
+        import json
+
+        import pglast
+
+        label = f"models:{self.target}"
+        for text in self.ddl():
+            try:
+                tree = json.loads(pglast.parser.parse_sql_json(text))
+            except pglast.parser.ParseError as exc:
+                raise SchemaLoadError(f"generated DDL does not parse: {exc}", path=label) from None
+            for raw in tree.get("stmts", []):
+                kind = sandbox.refusal(raw["stmt"])
+                if kind is not None:
+                    raise sandbox.RefusedStatement(kind, path=label, line=None)
+
+    def content_key(self) -> str:
+        """A hash of every DDL statement ``create_all`` would emit (enums, comments and
+        ``after_create`` DDL hooks included), not just the CREATE TABLEs."""
         h = hashlib.sha256(b"models\0")
-        for text in _stable_order(emitted):
+        for text in _stable_order(self.ddl()):
             h.update(text.encode() + b"\0")
         return h.hexdigest()
 
@@ -290,8 +335,21 @@ def _stable_order(statements: list[str]) -> list[str]:
     return out
 
 
-def resolve(spec: str, project_dir: str = ".") -> Source:
-    """Turn a source spec into a Source; the prefix decides the kind."""
+def resolve(spec: str, project_dir: str = ".", *, trusted: bool = False) -> Source:
+    """Turn a source spec into a Source; the prefix decides the kind.
+
+    SQL sources are checked by the sandbox now, before any database work (unless
+    ``trusted``, i.e. --trust-schema-sql): a refused statement raises
+    ``sandbox.RefusedStatement`` naming its file and line."""
+    source = _resolve(spec, project_dir, trusted)
+    if isinstance(source, SqlFilesSource):
+        source.prepare()
+    elif isinstance(source, ModelsSource) and not trusted:
+        source.check()
+    return source
+
+
+def _resolve(spec: str, project_dir: str, trusted: bool) -> Source:
     spec = spec.strip()
     if not spec:
         raise SourceError("empty schema source")
@@ -303,14 +361,14 @@ def resolve(spec: str, project_dir: str = ".") -> Source:
     prefix, sep, rest = spec.partition(":")
     if sep and len(prefix) > 1:  # a one-letter prefix is a Windows drive, not a source kind
         if prefix == "git":
-            return git_source(rest, project_dir)
+            return replace(git_source(rest, project_dir), trusted=trusted)
         if prefix == "models":
-            models = ModelsSource(label=spec, target=rest, project_dir=project_dir)
+            models = ModelsSource(label=spec, target=rest, project_dir=project_dir, trusted=trusted)
             models.metadata()  # import now: a bad module fails before any database work
             return models
         if prefix in ("dir", "file"):
-            return dir_source(rest, project_dir)
+            return replace(dir_source(rest, project_dir), trusted=trusted)
         raise SourceError(
             f"unknown source prefix '{prefix}:' (expected a path, postgresql://, git: or models:)"
         )
-    return dir_source(spec, project_dir)
+    return replace(dir_source(spec, project_dir), trusted=trusted)

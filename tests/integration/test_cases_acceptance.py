@@ -160,20 +160,47 @@ def test_case(
     mode: str,
     make_db: Callable[..., DB],
     run_cli: Callable[..., Run],
+    tmp_path: Path,
 ) -> None:
     rec = _Recorder(case, mode)
     try:
-        _run(case, mode, make_db, run_cli, rec)
+        _run(case, mode, make_db, run_cli, rec, tmp_path)
     except BaseException as exc:
         rec.done("FAILED", f"{rec.stage}: {_first_line(str(exc)) or type(exc).__name__}")
         raise
 
 
+def _without_role_setup(live: DB, path: Path, tmp_path: Path) -> Path:
+    """The desired file without its role-creating DO blocks, which run on the server first.
+
+    Roles are cluster-wide, so a case creates the ones it needs in DO blocks (see the cases'
+    README); diffcheck refuses DO blocks and role DDL in a schema file (sandbox.py). The roles
+    are created here, as an operator would, and the rest of the file is the desired schema."""
+    from diffcheck.loader import split
+
+    _, statements = split(path.read_text(), str(path), trees=True)
+    setup = [st for st in statements if st.tree is not None and "DoStmt" in st.tree]
+    if not setup:
+        return path
+    for st in setup:
+        live.execute(st.text)
+    rest = [st.text for st in statements if st not in setup]
+    out = tmp_path / path.name
+    out.write_text(";\n".join(rest) + ";\n")
+    return out
+
+
 def _run(
-    case: Case, mode: str, make_db: Callable[..., DB], run_cli: Callable[..., Run], rec: _Recorder
+    case: Case,
+    mode: str,
+    make_db: Callable[..., DB],
+    run_cli: Callable[..., Run],
+    rec: _Recorder,
+    tmp_path: Path,
 ) -> None:
     start, target = case.files(mode)
     live = make_db(path=start)
+    target = _without_role_setup(live, target, tmp_path)
     refuse = case.expect(mode) == "refuse"
     rec.stage = "dump before"
     # Every run may end in a refusal (the spec accepts "refused with a reason before touching

@@ -200,9 +200,11 @@ def acl_lines(url: str) -> list[str]:
 
 
 def _desired_dir(tmp_path: Path, sql: str) -> Path:
+    # Without ROLES: a schema file may not create roles (sandbox.py); every test builds live
+    # with ROLES first, so they exist on the server, as an operator would have made them.
     path = tmp_path / "desired"
     path.mkdir(exist_ok=True)
-    (path / "schema.sql").write_text(ROLES + sql)
+    (path / "schema.sql").write_text(sql)
     return path
 
 
