@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pglast
 from pglast import ast
+from pglast.parser import ParseError
+from pglast.stream import RawStream
 
 # Database-local DDL: what pg_dump --schema-only and diffcheck's generator write, plus the
 # maintenance statements hazards.py classifies itself (REINDEX, VACUUM/ANALYZE, REFRESH).
@@ -103,6 +106,7 @@ _DATA = {
 # Their bodies are definitions, not actions: a rule's DELETE runs only when the rule fires.
 _DEFINITIONS = (ast.RuleStmt, ast.CreateFunctionStmt)
 
+_ERROR_LEVEL = 21  # elog.h ERROR: RAISE EXCEPTION
 DataHazard = tuple[str, str, tuple[str, str] | None]
 
 
@@ -124,11 +128,58 @@ def _walk(node: Any) -> Iterator[Any]:
             yield from _walk(getattr(node, attr, None))
 
 
+def _constant(node: Any) -> bool:
+    return isinstance(node, ast.A_Const) or (
+        isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const)
+    )
+
+
+def _is_noop_select(stmt: Any) -> bool:
+    """``select 1;``: schemainspect's stand-in for an exclusion constraint's index. Only
+    constants, no FROM, WITH or set operation: nothing that could call a function."""
+    return (
+        not stmt.fromClause
+        and not stmt.withClause
+        and stmt.op == 0  # SETOP_NONE
+        and not stmt.valuesLists
+        and not stmt.whereClause
+        and all(isinstance(t, ast.ResTarget) and _constant(t.val) for t in stmt.targetList or ())
+    )
+
+
+def _is_refusal(stmt: Any) -> bool:
+    """diffcheck's own refusal statement (fixups.common.refusal): a plpgsql DO block whose
+    only statement raises an exception with constant arguments, so it can only fail."""
+    options = {d.defname: getattr(d.arg, "sval", None) for d in stmt.args or ()}
+    if options.get("language", "plpgsql") != "plpgsql" or not options.get("as"):
+        return False
+    try:
+        (function,) = pglast.parse_plpgsql(RawStream()(stmt))
+        block = function["PLpgSQL_function"]["action"]["PLpgSQL_stmt_block"]
+        raise_, *rest = block["body"]
+        raised = raise_["PLpgSQL_stmt_raise"]
+        params = [p["PLpgSQL_expr"]["query"] for p in raised.get("params", ())]
+        args = [pglast.parse_sql(f"select {p}")[0].stmt for p in params]
+    except (ParseError, KeyError, TypeError, ValueError, IndexError):
+        return False
+    return (
+        "exceptions" not in block
+        and rest in ([], [{"PLpgSQL_stmt_return": {}}])
+        and raised.get("elog_level") == _ERROR_LEVEL
+        and "options" not in raised  # USING MESSAGE = <expression> could call anything
+        and all(isinstance(a, ast.SelectStmt) and _is_noop_select(a) for a in args)
+    )
+
+
 def is_known(stmt: Any) -> bool:
     """Whether a statement kind is schema DDL diffcheck's classifier fully understands."""
     name = type(stmt).__name__
     if name == "VariableSetStmt":
         return stmt.name in KNOWN_SETTINGS
+    if name == "SelectStmt":
+        return _is_noop_select(stmt)
+    if name == "DoStmt":
+        return _is_refusal(stmt)
     # Data statements are recognised: their hazard is DELETES_DATA or MODIFIES_DATA.
     return name in KNOWN_KINDS or name in _DATA or name in ("CopyStmt", "TruncateStmt")
 

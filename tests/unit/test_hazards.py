@@ -160,6 +160,15 @@ CASES: list[tuple[str, set[str]]] = [
     ("create role boss superuser;", {UN}),
     ("commit;", {UN}),
     ("set check_function_bodies = off;", set()),  # migra writes this one
+    ("select 1;", set()),  # schemainspect's stand-in for an exclusion constraint's index
+    ("select 1 from orders;", {UN}),
+    ("select 1 union select 2;", {UN}),
+    ("do $$ begin raise exception 'x'; end $$;", set()),  # diffcheck's refusal shape
+    ("do $$ begin raise exception '%', pg_terminate_backend(1); end $$;", {UN}),
+    ("do $$ begin raise exception using message = f(); end $$;", {UN}),
+    ("do $$ begin raise exception 'x'; exception when others then perform 1; end $$;", {UN}),
+    ("do $$ begin raise notice 'x'; end $$;", {UN}),
+    ("do language plperl $$ die $$;", {UN}),
     ('create rule "r" as on delete to "public"."orders" do instead delete from archive;', set()),
     ("lock table orders in access exclusive mode;", AE),
     ("lock table orders in share mode;", {BW}),
@@ -332,3 +341,9 @@ def test_hand_added_delete_in_a_plan_is_deletes_data() -> None:
     hazards = classify_plan(plan)
     assert [h.code for h in hazards[0]] == []
     assert [h.code for h in hazards[1]] == [D]
+
+
+def test_diffchecks_own_refusal_statement_is_known() -> None:
+    from diffcheck.fixups.common import refusal
+
+    assert classify(refusal("index \"public\".\"x\" is attached; drop table t")) == []

@@ -133,7 +133,7 @@ def test_unreadable_key_is_one_line_naming_it(tmp_path: Path) -> None:
 
 
 def test_missing_files_are_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="signing key not found: .*nope"):
+    with pytest.raises(ConfigError, match=r"signing key not found: .*nope"):
         resolve_path(str(tmp_path / "nope"), ".", "signing key")
     (tmp_path / "signers").write_text("")
     found = resolve_path("signers", str(tmp_path), "allowed-signers file")
