@@ -27,13 +27,26 @@ from .planning import (
 from .rehearse import Rehearsal, rehearse
 from .workspace import Progress, Side, Workspace
 
+UNAUTHENTICATED = (
+    "approvals are not authenticated (no allowed-signers file); any approval bound to the "
+    "plan's digest is accepted (set --allowed-signers or DIFFCHECK_ALLOWED_SIGNERS)"
+)
 
-def apply(settings: Settings, path: str, progress: Progress | None = None) -> ApplyResult:
-    """Apply an approved plan, only while live is still the plan's ``from`` schema."""
+
+def apply(
+    settings: Settings,
+    path: str,
+    progress: Progress | None = None,
+    warn: Progress | None = None,
+) -> ApplyResult:
+    """Apply an approved plan, only while live is still the plan's ``from`` schema.
+    ``warn`` hears, once, that an approval was accepted without a signature check."""
     started = time.monotonic()
     the_plan = load(path)
     signers = allowed_signers_path(settings)
     check_plan(the_plan, signers)  # approval and signature: before any connection
+    if signers is None and warn is not None:
+        warn(UNAUTHENTICATED)
     from_sql = read_sidecar(the_plan, "from")  # hash-checked now, before touching anything
     to_sql = read_sidecar(the_plan, "to")
     del from_sql

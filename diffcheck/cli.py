@@ -62,6 +62,13 @@ def _progress(settings: configlib.Settings) -> Callable[[str], None]:
     return emit
 
 
+def _warn(settings: configlib.Settings) -> Callable[[str], None] | None:
+    """One ``warning:`` line on stderr, unless -q."""
+    if settings.quiet:
+        return None
+    return lambda message: click.echo(f"warning: {message}", err=True)
+
+
 def common_options(f: F) -> F:
     """Options every database-facing command takes."""
     opts = [
@@ -716,13 +723,6 @@ def apply(
         try:
             if allow and not auto:
                 raise click.UsageError("--allow-hazard goes with --auto, not with a PLAN")
-            if not auto and not settings.allowed_signers and not settings.quiet:
-                click.echo(
-                    "warning: approvals are not authenticated (no allowed-signers file); "
-                    "any approval bound to the plan's digest is accepted "
-                    "(set --allowed-signers or DIFFCHECK_ALLOWED_SIGNERS)",
-                    err=True,
-                )
             if auto:
                 if plan_file:
                     raise click.UsageError("give either PLAN or --auto, not both")
@@ -738,7 +738,7 @@ def apply(
                 return EXIT_OK
             if not plan_file:
                 raise click.UsageError("give a PLAN file, or --auto")
-            result = applying.apply(settings, plan_file, _progress(settings))
+            result = applying.apply(settings, plan_file, _progress(settings), _warn(settings))
         except DiffcheckError as exc:
             _emit_statements_error(exc)
             raise
