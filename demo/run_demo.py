@@ -69,19 +69,38 @@ def main() -> None:
     run(["check"], env, 2)
     banner("2. DBA review: write a rehearsed plan with hazards and a rollback")
     run(["plan", "-o", plan], env, 0)
-    banner("3. approve the plan, naming each hazard the DBA accepts")
+    banner("3. approve the plan, naming each hazard the DBA accepts, signed with an SSH key")
     hazards = sorted(_plan_hazards(Path(plan)))
     allow = [a for code in hazards for a in ("--allow-hazard", code)]
-    run(["approve", plan, "--by", "demo-dba", *allow], env, 0)
-    banner("4. pipeline: apply the approved plan (lock, one transaction, verify, history)")
-    run(["apply", plan], env, 0)
+    key, signers = _throwaway_key()
+    run(["approve", plan, "--by", "demo-dba", "--key", str(key), *allow], env, 0)
+    banner("4. pipeline: verify the signature, apply (lock, one transaction, verify, history)")
+    run(["apply", plan, "--allowed-signers", str(signers)], env, 0)
     banner("5. CI gate again: in sync  (expect exit 0)")
     run(["check"], env, 0)
     banner("6. re-running the deploy is a no-op")
-    run(["apply", plan], env, 0)
+    run(["apply", plan, "--allowed-signers", str(signers)], env, 0)
     banner("7. history")
     run(["history"], env, 0)
     print("\ndemo finished: drift found, planned, approved, applied, verified, in sync.")
+
+
+def _throwaway_key() -> tuple[Path, Path]:
+    """A fresh ed25519 key for the demo's DBA and an allowed-signers file naming it."""
+    keys = WORK / "keys"
+    shutil.rmtree(keys, ignore_errors=True)
+    keys.mkdir(parents=True)
+    key = keys / "demo-dba"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "demo-dba", "-f", str(key)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    public = " ".join((keys / "demo-dba.pub").read_text().split()[:2])
+    signers = keys / "allowed_signers"
+    signers.write_text(f'demo-dba@example.com namespaces="diffcheck" {public}\n')
+    print(f"signing key: {key}; allowed signers: {signers}")
+    return key, signers
 
 
 def _plan_hazards(path: Path) -> set[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import dsn as dsnlib
-from . import engine, sources
+from . import engine, policy, signing, sources
 from .config import Settings
 from .errors import ApprovalError, DriftError
 from .executor import AdvisoryLock, ApplyResult, check_plan, execute
@@ -26,12 +27,26 @@ from .planning import (
 from .rehearse import Rehearsal, rehearse
 from .workspace import Progress, Side, Workspace
 
+UNAUTHENTICATED = (
+    "approvals are not authenticated (no allowed-signers file); any approval bound to the "
+    "plan's digest is accepted (set --allowed-signers or DIFFCHECK_ALLOWED_SIGNERS)"
+)
 
-def apply(settings: Settings, path: str, progress: Progress | None = None) -> ApplyResult:
-    """Apply an approved plan, only while live is still the plan's ``from`` schema."""
+
+def apply(
+    settings: Settings,
+    path: str,
+    progress: Progress | None = None,
+    warn: Progress | None = None,
+) -> ApplyResult:
+    """Apply an approved plan, only while live is still the plan's ``from`` schema.
+    ``warn`` hears, once, that an approval was accepted without a signature check."""
     started = time.monotonic()
     the_plan = load(path)
-    check_plan(the_plan)
+    signers = allowed_signers_path(settings)
+    check_plan(the_plan, signers)  # approval and signature: before any connection
+    if signers is None and warn is not None:
+        warn(UNAUTHENTICATED)
     from_sql = read_sidecar(the_plan, "from")  # hash-checked now, before touching anything
     to_sql = read_sidecar(the_plan, "to")
     del from_sql
@@ -81,9 +96,9 @@ def apply_auto(
     settings: Settings, allow: list[str], progress: Progress | None = None
 ) -> AutoResult:
     """Plan, rehearse and apply in one go, for development databases. Refuses any hazard not
-    allowed (``all`` allows every hazard), leaving live untouched."""
+    allowed (``all`` allows every hazard but DELETES_DATA), leaving live untouched."""
     started = time.monotonic()
-    allowed = {a.strip().upper() for a in allow if a.strip()}
+    allowance = policy.parse_allow(allow)  # an unknown code fails before any work
     with Workspace(settings, progress, lock_retries=settings.retries) as ws:
         live_url = ws.live_url()
         live = Side(live_url, dsnlib.mask(live_url), scratch=False)
@@ -120,12 +135,11 @@ def apply_auto(
                 if not reh.verified:
                     raise ApprovalError(f"refused: the rehearsal is {reh.status}: {reh.detail()}")
                 codes = the_plan.hazard_codes()
-                ok = codes if "ALL" in allowed else allowed
-                refused = sorted(codes - ok)
+                refused = allowance.missing(codes)
                 if refused:
                     raise ApprovalError(
                         f"refused: hazards not allowed: {', '.join(refused)}; live is untouched",
-                        hint="pass --allow-hazard CODE (or --allow-hazard all) after review",
+                        hint=policy.refusal_hint(refused),
                     )
                 the_plan.approval = Approval(
                     by="apply --auto",
@@ -139,8 +153,24 @@ def apply_auto(
     return AutoResult("applied", the_plan.statements, reh, result, time.monotonic() - started)
 
 
-def history(settings: Settings, limit: int = 50) -> list[HistoryRow]:
-    """Rows of diffcheck.history, newest first."""
+def allowed_signers_path(settings: Settings) -> Path | None:
+    """The configured allowed-signers file (checked to exist), or None when none is set."""
+    if not settings.allowed_signers:
+        return None
+    return signing.resolve_path(
+        settings.allowed_signers, settings.project_dir, "allowed-signers file"
+    )
+
+
+def signing_key_path(settings: Settings) -> Path | None:
+    """The configured signing key (checked to exist), or None when none is set."""
+    if not settings.signing_key:
+        return None
+    return signing.resolve_path(settings.signing_key, settings.project_dir, "signing key")
+
+
+def history(settings: Settings, limit: int = 50) -> list[HistoryRow] | None:
+    """Rows of diffcheck.history, newest first; None when this database has none."""
     if not settings.live:
         from .errors import ConfigError
 

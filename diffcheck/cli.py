@@ -69,6 +69,13 @@ def _progress(settings: configlib.Settings) -> Callable[[str], None]:
     return emit
 
 
+def _warn(settings: configlib.Settings) -> Callable[[str], None] | None:
+    """One ``warning:`` line on stderr, unless -q."""
+    if settings.quiet:
+        return None
+    return lambda message: click.echo(f"warning: {message}", err=True)
+
+
 def common_options(f: F) -> F:
     """Options every database-facing command takes."""
     opts = [
@@ -674,26 +681,51 @@ def verify(ctx: click.Context, plan_file: str, **flags: Any) -> None:
     "allow",
     multiple=True,
     metavar="CODE",
-    help="A hazard code to allow (repeatable); 'all' allows all but DELETES_DATA.",
+    help="Hazard codes to allow (repeatable or comma-separated); 'all' allows every hazard "
+    "but DELETES_DATA, which must be named.",
 )
+@click.option(
+    "--key",
+    "signing_key",
+    metavar="PATH",
+    help="SSH private key that signs the approval (default: $DIFFCHECK_SIGNING_KEY, "
+    "then signing_key in pyproject).",
+)
+@click.option("--quiet", "-q", is_flag=True, default=None, help="Less output.")
 @click.pass_context
-def approve(ctx: click.Context, plan_file: str, by: str, allow: tuple[str, ...]) -> None:
-    """Approve a VERIFIED plan, binding the approval to its digest.
+def approve(
+    ctx: click.Context,
+    plan_file: str,
+    by: str,
+    allow: tuple[str, ...],
+    signing_key: str | None,
+    quiet: bool | None,
+) -> None:
+    """Approve a VERIFIED plan, binding the approval to its digest and signing it.
 
     \b
     Example:
-      diffcheck approve plans/add_rejected.sql --by alice \\
-          --allow-hazard BLOCKS_WRITES --allow-hazard BUILDS_INDEX
+      diffcheck approve plans/add_rejected.sql --by alice --key ~/.ssh/id_ed25519 \\
+          --allow-hazard BLOCKS_WRITES,BUILDS_INDEX
     """
+    settings = _settings(ctx, signing_key=signing_key, quiet=quiet)
 
     def body() -> int:
-        p = planning.approve(plan_file, by, list(allow))
+        key = applying.signing_key_path(settings)
+        p = planning.approve(plan_file, by, list(allow), key)
         assert p.approval is not None
+        signed = "signed" if p.approval.sig else "unsigned"
         click.echo(
-            f"approved {plan_file} by {p.approval.by} "
-            f"(digest {p.approval.digest[:12]}, hazards: "
+            f"approved {plan_file} by {p.approval.by} ({signed}, "
+            f"digest {p.approval.digest[:12]}, hazards: "
             f"{', '.join(p.approval.allow) or 'none'})"
         )
+        if not p.approval.sig and not settings.quiet:
+            click.echo(
+                "warning: the approval is not signed (no --key, DIFFCHECK_SIGNING_KEY or "
+                "signing_key); apply refuses it where an allowed-signers file is configured",
+                err=True,
+            )
         return EXIT_OK
 
     _run(ctx, body)
@@ -724,7 +756,15 @@ def _emit_statements_error(exc: Exception) -> None:
     "allow",
     multiple=True,
     metavar="CODE",
-    help="With --auto: a hazard to allow (repeatable; 'all' allows every hazard).",
+    help="With --auto: hazard codes to allow (repeatable or comma-separated; 'all' allows "
+    "every hazard but DELETES_DATA, which must be named).",
+)
+@click.option(
+    "--allowed-signers",
+    "allowed_signers",
+    metavar="PATH",
+    help="git-format allowed-signers file: only approvals signed by a key in it are applied "
+    "(default: $DIFFCHECK_ALLOWED_SIGNERS, then allowed_signers in pyproject).",
 )
 @click.option(
     "--online",
@@ -771,13 +811,15 @@ def apply(
 
     \b
     Examples:
-      diffcheck apply plans/add_rejected.sql --live $PROD_URL
-      diffcheck apply --auto --live $DEV_URL --allow-hazard all
+      diffcheck apply plans/add_rejected.sql --live $PROD_URL --allowed-signers signers
+      diffcheck apply --auto --live $DEV_URL --allow-hazard all,DELETES_DATA
     """
     settings = _settings(ctx, **flags)
 
     def body() -> int:
         try:
+            if allow and not auto:
+                raise click.UsageError("--allow-hazard goes with --auto, not with a PLAN")
             if auto:
                 if plan_file:
                     raise click.UsageError("give either PLAN or --auto, not both")
@@ -794,7 +836,7 @@ def apply(
                 return EXIT_OK
             if not plan_file:
                 raise click.UsageError("give a PLAN file, or --auto")
-            result = applying.apply(settings, plan_file, _progress(settings))
+            result = applying.apply(settings, plan_file, _progress(settings), _warn(settings))
         except DiffcheckError as exc:
             _emit_statements_error(exc)
             raise
@@ -834,7 +876,8 @@ def history(ctx: click.Context, live: str | None, limit: int, format: str) -> No
     settings = _settings(ctx, live=live)
 
     def body() -> int:
-        rows = applying.history(settings, limit)
+        found = applying.history(settings, limit)
+        rows = found or []
         if format == "json":
             import json
 
@@ -848,7 +891,9 @@ def history(ctx: click.Context, live: str | None, limit: int, format: str) -> No
                 )
             )
             return EXIT_OK
-        if not rows:
+        if found is None:
+            click.echo("no history: nothing was ever applied here (no diffcheck.history table)")
+        elif not rows:
             click.echo("no applies recorded")
         for r in rows:
             click.echo(

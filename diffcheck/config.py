@@ -40,6 +40,8 @@ class Settings:
     quiet: bool = False
     verbose: bool = False
     color: bool | None = None  # None: auto (TTY and no NO_COLOR)
+    signing_key: str | None = None  # SSH key that signs approvals (path)
+    allowed_signers: str | None = None  # git-format allowed-signers file apply verifies with
     project_dir: str = "."
     trust_schema_sql: bool = False  # run desired SQL without the sandbox's check (sandbox.py)
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -12,14 +12,15 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
 from . import dsn as dsnlib
-from . import engine, interrupt, pg
-from .errors import ApplyError, ApprovalError, LockError, ResidualDiff, TamperedPlan
+from . import engine, interrupt, pg, policy, signing
+from .errors import ApplyError, ApprovalError, ConfigError, LockError, ResidualDiff, TamperedPlan
 from .hazards import is_transactional
 from .history import ensure_history, finish_history, record_history
 from .online import index_name, index_target, make_online
@@ -44,19 +45,32 @@ class ApplyResult:
     history_id: int | None = None
 
 
-def check_plan(plan: Plan) -> None:
-    """Refuse a plan that is unapproved, edited since approval, or riskier than approved."""
+def check_plan(plan: Plan, allowed_signers: Path | None = None) -> None:
+    """Refuse a plan that is unapproved, edited since approval, riskier than approved, or
+    (with an allowed-signers file) not signed by an allowed signer. Runs before any
+    connection; on success a verified signer is recorded on the approval for history."""
     digest = plan.digest()
-    if plan.approval is None:
+    approval = plan.approval
+    if approval is None:
         raise ApprovalError(f"{plan.path}: the plan is not approved (run diffcheck approve)")
-    if plan.approval.digest != digest:
+    if allowed_signers is not None:
+        # Checked first: an edited approval must be reported as such, whichever field moved.
+        try:
+            approval.principal = signing.verify(approval.payload(), approval.sig, allowed_signers)
+        except ApprovalError as exc:
+            raise ApprovalError(f"{plan.path}: refused: {exc.message}", hint=exc.hint) from None
+    if approval.digest != digest:
         raise TamperedPlan(
             f"{plan.path}: the statements or fingerprints changed after approval "
-            f"(approved {plan.approval.digest[:12]}, now {digest[:12]}); the approval is void"
+            f"(approved {approval.digest[:12]}, now {digest[:12]}); the approval is void"
         )
     if not plan.verified:
         raise TamperedPlan(f"{plan.path}: the rehearsal stamp does not match the statements")
-    extra = sorted(plan.hazard_codes() - set(plan.approval.allow))
+    try:
+        allowance = policy.parse_allow(approval.allow, origin=f"{plan.path}: approval")
+    except ConfigError as exc:
+        raise ApprovalError(exc.message) from None
+    extra = allowance.missing(plan.hazard_codes())
     if extra:
         raise ApprovalError(f"{plan.path}: hazards exceed the approval: {', '.join(extra)}")
 

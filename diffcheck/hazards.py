@@ -20,8 +20,12 @@ from pglast.enums import ObjectType as OT
 from pglast.enums import ReindexObjectType as RT
 from pglast.parser import ParseError
 
+from . import stmtkinds
+
 HAZARD_CODES: tuple[str, ...] = (
     "DELETES_DATA",
+    "MODIFIES_DATA",
+    "UNKNOWN_STATEMENT",
     "REWRITES_TABLE",
     "BLOCKS_WRITES",
     "BLOCKS_READS",
@@ -60,6 +64,7 @@ _AEL, _SREL, _SL = "ACCESS EXCLUSIVE", "SHARE ROW EXCLUSIVE", "SHARE"
 _SUEL = "SHARE UPDATE EXCLUSIVE"
 _LOCK_CODES = {
     _AEL: ("BLOCKS_READS", "BLOCKS_WRITES"),
+    "EXCLUSIVE": ("BLOCKS_WRITES",),
     _SREL: ("BLOCKS_WRITES",),
     _SL: ("BLOCKS_WRITES",),
     _SUEL: (),
@@ -167,6 +172,8 @@ _NON_TRANSACTIONAL = {
     "CreateTableSpaceStmt",
     "DropTableSpaceStmt",
 }
+# LOCK TABLE's mode numbers (lockdefs.h) for the levels that block anyone.
+_LOCK_MODES = {5: _SL, 6: _SREL, 7: "EXCLUSIVE", 8: _AEL}
 _PRIVILEGE_STMTS = {"GrantStmt", "GrantRoleStmt", "AlterDefaultPrivilegesStmt", "AlterOwnerStmt"}
 
 _Rel = tuple[str, str]
@@ -460,6 +467,9 @@ def _other(stmt: Any, out: _Out) -> None:
         out.add("NON_TRANSACTIONAL", "VACUUM cannot run in a transaction block")
     elif name in _NON_TRANSACTIONAL:
         out.add("NON_TRANSACTIONAL", f"{name} cannot run in a transaction block")
+    elif name == "LockStmt" and stmt.mode in _LOCK_MODES:  # a DBA's hand-added LOCK TABLE
+        for rv in stmt.relations or ():
+            out.lock(_LOCK_MODES[stmt.mode], _rel(rv), "LOCK TABLE")
 
 
 def _finish(items: Iterable[Hazard]) -> list[Hazard]:
@@ -478,6 +488,12 @@ def _classify_node(stmt: Any, column_types: Mapping[str, str] | None) -> list[Ha
         _drop(stmt, out)
     else:
         _other(stmt, out)
+    # Hand-added statements: data changes anywhere in the statement, and any kind that is
+    # not schema DDL, carry a hazard the approver must name.
+    for code, message, rel in stmtkinds.data_hazards(stmt):
+        out.add(code, message, rel)
+    if not stmtkinds.is_known(stmt):
+        out.add("UNKNOWN_STATEMENT", stmtkinds.unknown_message(stmt))
     return _finish(out.items)
 
 

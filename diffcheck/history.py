@@ -7,9 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+import psycopg2.errors
 import psycopg2.extensions
 
 from . import __version__
+from .errors import PermissionDenied
 from .plan import Plan
 
 Cursor: TypeAlias = psycopg2.extensions.cursor
@@ -67,7 +69,7 @@ def record_history(
             plan.digest(),
             plan.from_fp,
             plan.to_fp,
-            approval.by if approval else None,
+            _approver(plan),
             approval.at if approval else None,
             list(approval.allow) if approval else [],
             socket.gethostname(),
@@ -82,6 +84,15 @@ def record_history(
     row = cur.fetchone()
     assert row is not None
     return int(row[0])
+
+
+def _approver(plan: Plan) -> str | None:
+    """approved_by: the allowed-signers principal when the signature was verified, else the
+    approval's claimed name marked "(unverified)"; apply --auto has no approver to verify."""
+    approval = plan.approval
+    if approval is None:
+        return None
+    return approval.by if plan.get("kind") == "auto" else approval.approver
 
 
 def finish_history(cur: Cursor, history_id: int | None, status: str) -> None:
@@ -112,17 +123,40 @@ class HistoryRow:
     sql: str
 
 
-def read_history(cur: Cursor, limit: int = 50) -> list[HistoryRow]:
-    """Newest first; an empty list when no apply ever ran."""
-    cur.execute("select to_regclass('diffcheck.history') is not null")
-    row = cur.fetchone()
-    if not (row and row[0]):
-        return []
-    cur.execute(
-        "select id, plan_name, plan_kind, plan_digest, approved_by, applied_by, client_host, "
-        "started_at, finished_at, status, statement_count, sql from diffcheck.history "
-        "order by id desc limit %s",
-        (limit,),
-    )
+_ACCESS = """
+select has_schema_privilege(n.oid, 'USAGE'),
+       (select has_table_privilege(c.oid, 'SELECT') from pg_catalog.pg_class c
+         where c.relnamespace = n.oid and c.relname = 'history' and c.relkind in ('r', 'p'))
+  from pg_catalog.pg_namespace n where n.nspname = 'diffcheck'
+"""
+
+
+def read_history(cur: Cursor, limit: int = 50) -> list[HistoryRow] | None:
+    """Newest first; None when the table does not exist (no apply ever ran here). A role
+    that may not read it gets one line saying which grant it lacks."""
+    # The catalogs are readable by everyone; to_regclass() itself would fail without USAGE.
+    cur.execute(_ACCESS)
+    access = cur.fetchone()
+    if access is None or access[1] is None:
+        return None
+    if not access[0]:
+        raise PermissionDenied(
+            "cannot read diffcheck.history: permission denied (grant USAGE on schema diffcheck)"
+        )
+    if not access[1]:
+        raise PermissionDenied(
+            "cannot read diffcheck.history: permission denied (grant SELECT on diffcheck.history)"
+        )
+    try:
+        cur.execute(
+            "select id, plan_name, plan_kind, plan_digest, approved_by, applied_by, client_host, "
+            "started_at, finished_at, status, statement_count, sql from diffcheck.history "
+            "order by id desc limit %s",
+            (limit,),
+        )
+    except psycopg2.errors.InsufficientPrivilege as exc:  # e.g. column privileges only
+        raise PermissionDenied(
+            f"cannot read diffcheck.history: {exc.diag.message_primary}"
+        ) from None
     rows: list[Any] = cur.fetchall()
     return [HistoryRow(*r) for r in rows]

@@ -120,12 +120,40 @@ def sha256_text(text: str) -> str:
 
 @dataclass
 class Approval:
-    """Who approved which digest, allowing which hazards."""
+    """Who approved which digest, allowing which hazards, and the SSH signature over that
+    (base64 of the armored signature; empty when unsigned)."""
 
     by: str
     at: str
     allow: list[str]
     digest: str
+    sig: str = ""
+    # Set by apply once the signature verified: the allowed-signers principal. Never read
+    # from the file: a claimed identity is worth nothing.
+    principal: str | None = field(default=None, compare=False)
+
+    def payload(self) -> bytes:
+        """The canonical bytes the signature covers."""
+        from .signing import payload
+
+        return payload(self.digest, self.allow, self.by, self.at)
+
+    def to_json(self) -> str:
+        """The ``@approval`` header value (``sig`` only when signed)."""
+        data: dict[str, Any] = {
+            "by": self.by,
+            "at": self.at,
+            "allow": list(self.allow),
+            "digest": self.digest,
+        }
+        if self.sig:
+            data["sig"] = self.sig
+        return json.dumps(data, sort_keys=True)
+
+    @property
+    def approver(self) -> str:
+        """Who approved, for history: the verified principal, else the claimed name."""
+        return self.principal if self.principal else f"{self.by} (unverified)"
 
 
 @dataclass
@@ -262,16 +290,12 @@ def parse(text: str, path: Path | None = None, name: str | None = None) -> Plan:
         else:
             break
     if header.get("format") != str(FORMAT):
-        raise PlanError(f"{where}: not a diffcheck plan (format {header.get('format')!r})")
+        raise PlanError(f"not a diffcheck plan: {where} (format {header.get('format')!r})")
+    _check_json_headers(header, where)
     body = "\n".join(lines[body_start:])
     statements = split_statements(body, where, first_line=body_start + 1)
-    approval = None
-    if header.get("approval"):
-        try:
-            data = json.loads(header["approval"])
-            approval = Approval(data["by"], data["at"], list(data["allow"]), data["digest"])
-        except (ValueError, KeyError, TypeError):
-            raise PlanError(f"{where}: malformed approval header") from None
+    raw_approval = header.get("approval")
+    approval = _approval(raw_approval, where) if raw_approval else None
     plan_name = name or header.get("name") or (path.stem if path else "plan")
     return Plan(name=plan_name, statements=statements, header=header, approval=approval, path=path)
 
@@ -280,10 +304,51 @@ def load(path: str | Path) -> Plan:
     """Read and parse a plan file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise PlanError(f"cannot read plan {p}: {exc.strerror}") from None
+    # A plan is text: binary data (a NUL anywhere, or not UTF-8) is refused before any parsing.
+    if b"\0" in raw:
+        raise PlanError(f"not a diffcheck plan: {p} (binary data)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PlanError(f"not a diffcheck plan: {p} (not UTF-8 text)") from None
     return parse(text, p)
+
+
+def _approval(raw: str, where: str) -> Approval:
+    """The ``@approval`` header, every field checked for its type."""
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise TypeError(data)
+        fields = [data["by"], data["at"], data["digest"], data.get("sig", "")]
+        allow = data["allow"]
+        if not all(isinstance(v, str) for v in fields) or not isinstance(allow, list):
+            raise TypeError(data)
+        if not all(isinstance(a, str) for a in allow):
+            raise TypeError(allow)
+    except (ValueError, KeyError, TypeError):
+        raise PlanError(f"not a diffcheck plan: {where} (malformed approval header)") from None
+    return Approval(data["by"], data["at"], list(allow), data["digest"], data.get("sig", ""))
+
+
+def _check_json_headers(header: dict[str, str], where: str) -> None:
+    """Header values that hold JSON must be the objects diffcheck wrote."""
+    for key in ("filters", "column-types"):
+        if not header.get(key):
+            continue
+        try:
+            value = json.loads(header[key])
+        except ValueError:
+            value = None
+        ok = isinstance(value, dict) and all(
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+            for v in value.values()
+        )
+        if not ok:
+            raise PlanError(f"not a diffcheck plan: {where} (malformed @{key} header)")
 
 
 _HEADER_ORDER = (
@@ -316,7 +381,7 @@ def render(plan: Plan) -> str:
     header["name"] = plan.name
     header["digest"] = plan.digest()
     if plan.approval:
-        header["approval"] = json.dumps(plan.approval.__dict__, sort_keys=True)
+        header["approval"] = plan.approval.to_json()
     else:
         header.pop("approval", None)
     keys = [k for k in _HEADER_ORDER if k in header] + sorted(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import dsn as dsnlib
-from . import engine, sources
+from . import engine, policy, signing, sources
 from .config import Settings
 from .errors import ApprovalError, DriftError, PlanError
 from .hazards import Hazard, TableStats, altered_columns, table_stats
@@ -23,7 +23,7 @@ from .plan import write_text_atomic as write_sidecar
 from .rehearse import Rehearsal, rehearse
 from .workspace import Progress, Side, Workspace
 
-NEVER_IMPLICIT = {"DELETES_DATA"}
+NEVER_IMPLICIT = policy.NEVER_IMPLICIT
 
 
 @dataclass
@@ -291,8 +291,10 @@ def verify(settings: Settings, path: str, progress: Progress | None = None) -> V
     return VerifyResult(the_plan, reh, voided, time.monotonic() - started)
 
 
-def approve(path: str, by: str, allow: list[str]) -> Plan:
-    """Bind an approval to the plan's digest; refuses unverified plans and unlisted hazards."""
+def approve(path: str, by: str, allow: list[str], key: Path | None = None) -> Plan:
+    """Bind an approval to the plan's digest, signed with ``key`` when given; refuses
+    unverified plans and hazards the allowance does not cover."""
+    allowance = policy.parse_allow(allow)  # an unknown code fails before anything is read
     if not by.strip():
         raise ApprovalError("approve needs --by NAME")
     the_plan = load(path)
@@ -305,26 +307,21 @@ def approve(path: str, by: str, allow: list[str]) -> Plan:
     if not the_plan.verified:
         raise ApprovalError(f"{path} was edited after it was verified: run diffcheck verify")
     codes = the_plan.hazard_codes()
-    allowed = {a.strip().upper() for a in allow if a.strip()}
-    if "ALL" in allowed:
-        allowed = (allowed - {"ALL"}) | (codes - NEVER_IMPLICIT)
-    missing = sorted(codes - allowed)
+    missing = allowance.missing(codes)
     if missing:
         raise ApprovalError(
             f"{path} has hazards not allowed: {', '.join(missing)}",
-            hint="pass --allow-hazard CODE for each after review"
-            + (
-                "; DELETES_DATA must always be named explicitly"
-                if "DELETES_DATA" in missing
-                else ""
-            ),
+            hint=policy.refusal_hint(missing),
         )
-    the_plan.approval = Approval(
+    approval = Approval(
         by=by.strip(),
         at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        allow=sorted(codes),
+        allow=allowance.granted(codes),
         digest=the_plan.digest(),
     )
+    if key is not None:
+        approval.sig = signing.sign(approval.payload(), key)
+    the_plan.approval = approval
     save(the_plan, Path(path))
     return the_plan
 

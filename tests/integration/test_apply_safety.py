@@ -370,7 +370,7 @@ def test_apply_twice_is_already_applied_with_one_history_row(std, make_db, run_c
     row = rows[0]
     assert row["status"] == "applied"
     assert row["plan_digest"] == p.digest() and row["plan_name"] == "std"
-    assert row["approved_by"] == "alice"
+    assert row["approved_by"] == "alice (unverified)"  # no allowed-signers file configured
     assert row["statement_count"] == len(p.statements)
     assert row["finished_at"] not in (None, "None")
     r = run_cli("check", "--live", live.url, "--desired", str(std.after))
@@ -653,12 +653,20 @@ def test_apply_auto_refuses_deletes_data_unless_allowed(make_db, run_cli, tmp_pa
     assert pg_dump_schema(live.url) == dump
     assert live.query("select dropme from public.t") == [(7,)]
 
+    # 'all' means every hazard but DELETES_DATA, here as in approve.
     r = run_cli(*args, "--allow-hazard", "all")
+    assert r.code == 1, (r.out, r.err)
+    assert "hazards not allowed: DELETES_DATA" in r.err and "live is untouched" in r.err
+    assert pg_dump_schema(live.url) == dump
+    assert live.query("select dropme from public.t") == [(7,)]
+
+    r = run_cli(*args, "--allow-hazard", "all,DELETES_DATA")
     assert r.code == 0, (r.out, r.err)
     assert "applied" in r.out and "verified" in r.out
     assert columns(live) == ["id", "a", "added"]
     rows = history(run_cli, live.url)
     assert len(rows) == 1 and rows[0]["plan_kind"] == "auto" and rows[0]["status"] == "applied"
+    assert rows[0]["approved_by"] == "apply --auto"
 
     r = run_cli(*args, "--allow-hazard", "all")
     assert r.code == 0, (r.out, r.err)

@@ -585,7 +585,8 @@ def test_cli_check_then_apply(run_cli, two_dbs: tuple[DB, DB], tmp_path: Path, p
     assert run.code == 2, (run.code, run.out, run.err)
     assert pair.shows in run.out, run.out
     applied = run_cli(
-        "apply", "--auto", "--live", live.url, "--desired", str(desired), "--allow-hazard", "all"
+        "apply", "--auto", "--live", live.url, "--desired", str(desired),
+        "--allow-hazard", "all,DELETES_DATA",  # 'all' alone never allows dropping data
     )
     if pair.expect == "refuse":
         # check printed the refusal with its reason (above); apply must not go through.

@@ -2,8 +2,8 @@
 
 forward: live is built from before.sql, desired is after.sql; reverse: the other way round.
 
-* converge: ``apply --auto --allow-hazard all`` exits 0, ``check`` then exits 0, and live's
-  schema dump equals (as a statement set, column order ignored) that of a database built
+* converge: ``apply --auto --allow-hazard all,DELETES_DATA`` exits 0, ``check`` then exits 0,
+  and live's schema dump equals (as a statement set, column order ignored) that of a database built
   from the desired file.
 * refuse: ``apply --auto`` exits 1 because the rehearsal is UNVERIFIED with a reason, live's
   dump is unchanged, and ``check`` still reports the difference (exit 2).
@@ -209,7 +209,8 @@ def _run(
 
     rec.stage = "apply --auto"
     run = run_cli(
-        "apply", "--auto", "--live", live.url, "--desired", str(target), "--allow-hazard", "all"
+        "apply", "--auto", "--live", live.url, "--desired", str(target),
+        "--allow-hazard", "all,DELETES_DATA",  # 'all' never implies DELETES_DATA; pairs drop
     )
     if refuse or (run.code == 1 and "UNVERIFIED" in run.err):
         # An expected refusal, or an unexpected one: both must leave live untouched, give a

@@ -211,7 +211,7 @@ def _desired_dir(tmp_path: Path, sql: str) -> Path:
 def _cli(run_cli: Callable[..., Run], command: str, live: DB, desired: Path, *extra: str) -> Run:
     args = [command, "--live", live.url, "--desired", str(desired), *extra]
     if command == "apply":
-        args += ["--auto", "--allow-hazard", "all"]
+        args += ["--auto", "--allow-hazard", "all,DELETES_DATA"]  # 'all' excludes DELETES_DATA
     return run_cli(*args)
 
 

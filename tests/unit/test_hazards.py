@@ -21,6 +21,7 @@ from diffcheck.hazards import (
 D, RW, BW, BR = "DELETES_DATA", "REWRITES_TABLE", "BLOCKS_WRITES", "BLOCKS_READS"
 BI, ST, RO, CP = "BUILDS_INDEX", "SCANS_TABLE", "RECREATES_OBJECT", "CHANGES_PRIVILEGES"
 NT = "NON_TRANSACTIONAL"
+MD, UN = "MODIFIES_DATA", "UNKNOWN_STATEMENT"
 AE = {BW, BR}  # what an ACCESS EXCLUSIVE lock on an existing table amounts to
 
 T = 'alter table "public"."orders" '
@@ -127,8 +128,8 @@ CASES: list[tuple[str, set[str]]] = [
     # transaction control
     ('vacuum "public"."orders";', {NT}),
     ('analyze "public"."orders";', set()),
-    ("create database scratch;", {NT}),
-    ("alter system set work_mem = '64MB';", {NT}),
+    ("create database scratch;", {NT, UN}),  # cluster-wide: never schema DDL
+    ("alter system set work_mem = '64MB';", {NT, UN}),
     ('alter type "public"."mood" add value \'meh\';', set()),  # transactional since PG12
     # new objects carry no hazards
     ('create table "public"."new" ("id" integer not null, "t" text);', set()),
@@ -140,6 +141,38 @@ CASES: list[tuple[str, set[str]]] = [
     ('create sequence "public"."s";', set()),
     ('create schema if not exists "archive";', set()),
     ('comment on table "public"."orders" is \'x\';', set()),
+    # hand-added statements: data changes and anything that is not schema DDL
+    ('delete from "public"."orders" where id > 5;', {D}),
+    ("update public.orders set j = 0;", {D}),
+    ("merge into orders o using src s on o.id = s.id when matched then delete;", {D}),
+    ("with gone as (delete from orders returning *) select count(*) from gone;", {D, UN}),
+    ("explain analyze delete from orders;", {D, UN}),
+    ("insert into orders (id) values (1);", {MD}),
+    ("copy orders from '/tmp/x.csv';", {MD}),
+    ("copy orders from stdin;", {MD}),
+    ("copy (select 1) to program 'id';", {MD}),
+    ("select pg_terminate_backend(42);", {UN}),
+    ("do $$ begin perform 1; end $$;", {UN}),
+    ("call public.p();", {UN}),
+    ("set role postgres;", {UN}),
+    ("set session authorization postgres;", {UN}),
+    ("grant pg_write_server_files to app;", {CP, UN}),
+    ("create role boss superuser;", {UN}),
+    ("commit;", {UN}),
+    ("set check_function_bodies = off;", set()),  # migra writes this one
+    ("select 1;", set()),  # schemainspect's stand-in for an exclusion constraint's index
+    ("select 1 from orders;", {UN}),
+    ("select 1 union select 2;", {UN}),
+    ("do $$ begin raise exception 'x'; end $$;", set()),  # diffcheck's refusal shape
+    ("do $$ begin raise exception '%', pg_terminate_backend(1); end $$;", {UN}),
+    ("do $$ begin raise exception using message = f(); end $$;", {UN}),
+    ("do $$ begin raise exception 'x'; exception when others then perform 1; end $$;", {UN}),
+    ("do $$ begin raise notice 'x'; end $$;", {UN}),
+    ("do language plperl $$ die $$;", {UN}),
+    ('create rule "r" as on delete to "public"."orders" do instead delete from archive;', set()),
+    ("lock table orders in access exclusive mode;", AE),
+    ("lock table orders in share mode;", {BW}),
+    ("lock table orders in access share mode;", set()),
 ]
 
 
@@ -155,7 +188,7 @@ def test_table_covers_every_code_twice() -> None:
 
 
 def test_hazard_codes_are_stable() -> None:
-    assert HAZARD_CODES == (D, RW, BW, BR, BI, ST, RO, CP, "REQUIRES_REBUILD", NT)
+    assert HAZARD_CODES == (D, MD, UN, RW, BW, BR, BI, ST, RO, CP, "REQUIRES_REBUILD", NT)
 
 
 def test_classify_never_emits_plan_only_codes() -> None:
@@ -285,3 +318,32 @@ def test_plan_ignores_locks_on_tables_it_creates() -> None:
 )
 def test_describe_size(rows: int, size: int, text: str) -> None:
     assert describe_size(TableStats(rows, size)) == text
+
+
+def test_dml_hazards_name_their_table() -> None:
+    (delete,) = classify('delete from "sales"."orders" where id < 10;')
+    assert delete == Hazard(D, 'deletes rows from "sales"."orders"', "sales.orders")
+    (update,) = classify("update orders set j = 1;")
+    assert update.message == 'updates rows of "public"."orders"'
+    (insert,) = classify("insert into orders values (1);")
+    assert insert == Hazard(MD, 'inserts into "public"."orders"', "public.orders")
+
+
+def test_unknown_statement_message_names_the_kind() -> None:
+    (select,) = classify("select pg_sleep(10);")
+    assert select.code == UN and select.message.startswith("SELECT is not schema DDL")
+    (do,) = classify("do $$ begin end $$;")
+    assert do.message.startswith("DO ")
+
+
+def test_hand_added_delete_in_a_plan_is_deletes_data() -> None:
+    plan = ['create table "public"."new" ("id" integer);', "delete from public.orders;"]
+    hazards = classify_plan(plan)
+    assert [h.code for h in hazards[0]] == []
+    assert [h.code for h in hazards[1]] == [D]
+
+
+def test_diffchecks_own_refusal_statement_is_known() -> None:
+    from diffcheck.fixups.common import refusal
+
+    assert classify(refusal("index \"public\".\"x\" is attached; drop table t")) == []

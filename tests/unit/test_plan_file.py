@@ -198,7 +198,7 @@ def test_approval_json_round_trips() -> None:
     approval_lines = [line for line in text.splitlines() if line.startswith("-- @approval: ")]
     assert len(approval_lines) == 1
     data = json.loads(approval_lines[0][len("-- @approval: ") :])
-    assert data == p.approval.__dict__
+    assert data == {k: getattr(p.approval, k) for k in ("by", "at", "allow", "digest")}
     q = planlib.parse(text)
     assert q.approval == p.approval
     assert q.digest() == p.digest()  # the approval is not part of the digest
@@ -281,3 +281,59 @@ def test_line_comment_before_the_semicolon_survives_a_render_round_trip() -> Non
     assert len(q.statements) == len(STATEMENTS)
     again = planlib.parse(planlib.render(q))
     assert again.statements == q.statements
+
+
+# --- plan files are data: undecodable files are "not a diffcheck plan" ------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        bytes(range(256)) * 4,  # binary
+        planlib.render(_plan()).encode() + b"\0\0",  # a plan with NUL bytes appended
+        b"-- @format: 1\n\xff\xfe not utf-8\n",
+        "la lune est pleine ce soir; rien à voir\n".encode(),  # random text
+        b"",
+    ],
+    ids=["binary", "nul", "not-utf8", "random-text", "empty"],
+)
+def test_undecodable_file_is_not_a_plan(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "plan.sql"
+    path.write_bytes(raw)
+    with pytest.raises(PlanError) as info:
+        planlib.load(path)
+    assert str(info.value).startswith(f"not a diffcheck plan: {path}")
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("filters", "{not json"),
+        ("filters", '["a"]'),
+        ("filters", '{"exclude": 3}'),
+        ("column-types", '{"public.t.a": 5}'),
+        ("approval", '{"by": 1, "at": "t", "allow": [], "digest": "d"}'),
+        ("approval", '{"by": "a", "at": "t", "allow": [3], "digest": "d"}'),
+        ("approval", '{"by": "a", "at": "t", "allow": [], "digest": "d", "sig": 7}'),
+    ],
+)
+def test_malformed_json_header_is_not_a_plan(tmp_path: Path, key: str, value: str) -> None:
+    text = planlib.render(_plan())
+    text = text.replace("-- @digest:", f"-- @{key}: {value}\n-- @digest:", 1)
+    if key != "approval":
+        text = text.replace(f"-- @{key}: {FILTERS}\n", "", 1)
+    path = tmp_path / "plan.sql"
+    path.write_text(text)
+    with pytest.raises(PlanError, match=rf"^not a diffcheck plan: {path} \(malformed @?{key}"):
+        planlib.load(path)
+
+
+def test_signed_approval_round_trips_its_signature() -> None:
+    p = _stamped(_plan())
+    p.approval = Approval("alice", "t", ["BLOCKS_WRITES"], p.digest(), sig="c2ln")
+    q = planlib.parse(planlib.render(p))
+    assert q.approval is not None and q.approval.sig == "c2ln"
+    assert q.approval.principal is None  # never read from the file
+    header = next(ln for ln in planlib.render(p).splitlines() if ln.startswith("-- @approval"))
+    assert json.loads(header.split(": ", 1)[1])["sig"] == "c2ln"
