@@ -47,9 +47,9 @@ def apply(
     check_plan(the_plan, signers)  # approval and signature: before any connection
     if signers is None and warn is not None:
         warn(UNAUTHENTICATED)
-    from_sql = read_sidecar(the_plan, "from")  # hash-checked now, before touching anything
-    to_sql = read_sidecar(the_plan, "to")
-    del from_sql
+    # Hash-checked and checked for what psql and the sandbox refuse, before touching anything.
+    read_sidecar(the_plan, "from", trusted=settings.trust_schema_sql)
+    to_sql = read_sidecar(the_plan, "to", trusted=settings.trust_schema_sql)
     settings = settings_for(settings, the_plan)
     with Workspace(settings, progress, lock_retries=settings.retries) as ws:
         live_url = ws.live_url()
@@ -73,7 +73,7 @@ def apply(
                             drift_sql=drift_sql(ws, live, the_plan),
                         )
                     il = ws.inspect(live)
-                desired = ws.restore(to_sql, "plan to schema")
+                desired = ws.restore(to_sql, "plan to schema", restricted=True)
                 result = execute(ws, the_plan, live, desired, il)
         finally:
             lock_conn.close()

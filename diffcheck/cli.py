@@ -176,6 +176,16 @@ def _warn_trusted(settings: configlib.Settings) -> None:
         click.echo("warning: --trust-schema-sql: schema files run unchecked", err=True)
 
 
+def _warn_trusted_plan(settings: configlib.Settings) -> None:
+    """Say on stderr that a plan's sidecars (and, for verify, statements) run unchecked."""
+    if settings.trust_schema_sql:
+        click.echo(
+            "warning: --trust-schema-sql: plan statements and sidecars run unchecked "
+            "(psql meta-commands are still refused)",
+            err=True,
+        )
+
+
 def _settings(ctx: click.Context, **flags: Any) -> configlib.Settings:
     state: Ctx = ctx.obj
     if flags.pop("no_cache", False):
@@ -649,6 +659,7 @@ def plan(ctx: click.Context, output: str, **flags: Any) -> None:
 
 @cli.command()
 @common_options
+@trust_option
 @click.argument("plan_file", metavar="PLAN")
 @lock_timeout_option
 @click.pass_context
@@ -664,6 +675,7 @@ def verify(ctx: click.Context, plan_file: str, **flags: Any) -> None:
     settings = _settings(ctx, **flags)
 
     def body() -> int:
+        _warn_trusted_plan(settings)
         result = planning.verify(settings, plan_file, _progress(settings))
         click.echo(f"{plan_file}: {result.rehearsal.status}: {result.rehearsal.detail()}")
         if result.approval_voided:
@@ -836,6 +848,7 @@ def apply(
                 return EXIT_OK
             if not plan_file:
                 raise click.UsageError("give a PLAN file, or --auto")
+            _warn_trusted_plan(settings)
             result = applying.apply(settings, plan_file, _progress(settings), _warn(settings))
         except DiffcheckError as exc:
             _emit_statements_error(exc)

@@ -31,6 +31,14 @@ BATCH = 64  # statements per transaction: well under the default lock table size
 _IGNORED_META = {"restrict", "unrestrict"}
 
 
+class MetaCommand(SchemaLoadError):
+    """A psql meta-command the loader does not skip (``command``: its name, no backslash)."""
+
+    def __init__(self, message: str, command: str, **where: Any) -> None:
+        super().__init__(message, **where)
+        self.command = command
+
+
 @dataclass(frozen=True)
 class Statement:
     """One statement of a file, with its character offset for error reporting."""
@@ -102,15 +110,17 @@ def _blank_meta_commands(text: str, path: str) -> str:
         command = words[0] if words else ""
         line, col = line_col(text, start)
         if before and before[-1].name != "ASCII_59":
-            raise SchemaLoadError(
+            raise MetaCommand(
                 f"psql meta-command \\{command} inside a statement is not supported",
+                command,
                 path=path,
                 line=line,
                 column=col,
             )
         if command not in _IGNORED_META:
-            raise SchemaLoadError(
+            raise MetaCommand(
                 f"psql meta-command \\{command} is not supported",
+                command,
                 path=path,
                 line=line,
                 column=col,

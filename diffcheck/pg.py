@@ -8,6 +8,7 @@ import functools
 import glob
 import itertools
 import os
+import secrets
 import shutil
 import subprocess
 import weakref
@@ -337,13 +338,44 @@ def pg_dump_error(url: str, stderr: str) -> DiffcheckError:
     return DiffcheckError(f"pg_dump of {dsnlib.mask(url)} failed: {msg}")
 
 
-def psql_restore(url: str, major: int, script: str) -> None:
-    """Run a pg_dump script with psql (it may contain psql meta-commands such as \\restrict)."""
+# The first minor release of each major whose psql has \\restrict (August 2025); every
+# release of a later major has it.
+_RESTRICT_SINCE = {13: 22, 14: 19, 15: 14, 16: 10, 17: 6}
+
+
+@functools.cache
+def psql_restricts(path: str) -> bool:
+    """Does this psql honour ``\\restrict KEY`` (refuse every meta-command until
+    ``\\unrestrict KEY``)?"""
+    try:
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    for word in out.stdout.split():  # "psql (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+        major, _, minor = word.partition(".")
+        if major.isdigit() and minor.isdigit():
+            return int(major) > 17 or int(minor) >= _RESTRICT_SINCE.get(int(major), 1000)
+    return False
+
+
+def psql_restore(url: str, major: int, script: str, *, restricted: bool = False) -> None:
+    """Run a pg_dump script with psql (it may contain psql meta-commands such as \\restrict).
+
+    ``restricted``: the script came from a file diffcheck did not just write, was checked
+    and has no meta-command left (see untrusted.check_script). psql is then told, where it
+    can be, to refuse any meta-command of its own accord: defence in depth should psql ever
+    read a line as a meta-command that PostgreSQL's scanner read as part of a statement."""
     conninfo, env = tool_env(url)
-    args = [find_tool("psql", major), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo]
+    psql = find_tool("psql", major)
+    args = [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo]
     # pg_dump writes PostgreSQL's deparse, which does not always re-parse into the same tree;
     # protected, the restored copy is the dumped database, not a near relative of it.
     script = stable.protect_script(script)
+    if restricted and psql_restricts(psql):
+        # "\\" ends the meta-command and psql reads the rest of the line as SQL: the script's
+        # lines keep their numbers. The key is random, so the script cannot unrestrict.
+        key = secrets.token_hex(16)
+        script = f"\\restrict {key} \\\\ {script}\n\\unrestrict {key}\n"
     proc = run_tool(args, env, input=script)
     if proc.returncode != 0:
         raise DiffcheckError(f"restoring a schema dump failed: {tool_error(proc.stderr, url)}")

@@ -31,8 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import pglast
+from pglast import ast
+from pglast.enums.parsenodes import TransactionStmtKind
 from pglast.parser import ParseError
 
+from . import sandbox
 from .errors import PlanError
 from .hazards import Hazard, classify_plan, is_transactional
 
@@ -165,6 +168,8 @@ class Plan:
     header: dict[str, str] = field(default_factory=dict)
     approval: Approval | None = None
     path: Path | None = None
+    # The file line each statement starts on, when parsed from a file (for error messages).
+    lines: list[int] = field(default_factory=list, compare=False)
 
     # -- header accessors ----------------------------------------------------------------
     def get(self, key: str, default: str = "") -> str:
@@ -249,6 +254,13 @@ def _terminate(text: str) -> str:
 def split_statements(body: str, where: str, first_line: int = 1) -> list[str]:
     """Statements of a plan body via pglast; comments are dropped, text kept verbatim.
     ``first_line`` is the file line the body starts on, for error positions."""
+    return [text for text, _ in _split(body, where, first_line)]
+
+
+def _split(body: str, where: str, first_line: int) -> list[tuple[str, int]]:
+    """(statement, file line it starts on) of a plan body; transaction control is refused:
+    apply runs a plan in one transaction and verifies live before it commits, which a
+    COMMIT in the middle would end early."""
     try:
         raw = pglast.parse_sql(body)
     except ParseError as exc:
@@ -259,6 +271,13 @@ def split_statements(body: str, where: str, first_line: int = 1) -> list[str]:
     for stmt in raw:
         start = stmt.stmt_location or 0
         length = stmt.stmt_len or (len(body) - start)
+        line = first_line - 1 + sandbox.first_line(body, start, body[start : start + length])
+        if isinstance(stmt.stmt, ast.TransactionStmt):
+            word = sandbox.TRANSACTION_CONTROL.get(TransactionStmtKind(stmt.stmt.kind or 0).name)
+            raise PlanError(
+                f"{where}:{line}: {word or 'transaction control'} is not allowed in a plan "
+                "(diffcheck runs the plan in one transaction)"
+            )
         text = body[start : start + length].strip()
         # Leading comments belong to the gap before a statement; pglast's location starts
         # after the previous semicolon, so strip comment lines the hazard renderer wrote.
@@ -267,7 +286,7 @@ def split_statements(body: str, where: str, first_line: int = 1) -> list[str]:
             lines.pop(0)
         text = "\n".join(lines).strip()
         if text:
-            out.append(_terminate(text))
+            out.append((_terminate(text), line))
     return out
 
 
@@ -293,11 +312,19 @@ def parse(text: str, path: Path | None = None, name: str | None = None) -> Plan:
         raise PlanError(f"not a diffcheck plan: {where} (format {header.get('format')!r})")
     _check_json_headers(header, where)
     body = "\n".join(lines[body_start:])
-    statements = split_statements(body, where, first_line=body_start + 1)
+    split = _split(body, where, first_line=body_start + 1)
+    statements = [text for text, _ in split]
     raw_approval = header.get("approval")
     approval = _approval(raw_approval, where) if raw_approval else None
     plan_name = name or header.get("name") or (path.stem if path else "plan")
-    return Plan(name=plan_name, statements=statements, header=header, approval=approval, path=path)
+    return Plan(
+        name=plan_name,
+        statements=statements,
+        header=header,
+        approval=approval,
+        path=path,
+        lines=[line for _, line in split],
+    )
 
 
 def load(path: str | Path) -> Plan:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import dsn as dsnlib
-from . import engine, policy, signing, sources
+from . import engine, policy, signing, sources, untrusted
 from .config import Settings
 from .errors import ApprovalError, DriftError, PlanError
 from .hazards import Hazard, TableStats, altered_columns, table_stats
@@ -50,8 +50,10 @@ def sidecar(plan_path: Path, which: str) -> Path:
     return plan_path.with_name(f"{plan_path.stem}.{which}.sql")
 
 
-def read_sidecar(plan: Plan, which: str) -> str:
-    """A sidecar's text, checked against the hash recorded in the plan header."""
+def read_sidecar(plan: Plan, which: str, *, trusted: bool = False) -> str:
+    """A sidecar's text, checked against the hash recorded in the plan header and, since
+    the plan's author wrote both, for what psql and the sandbox refuse (see untrusted):
+    restore it ``restricted``. ``trusted``: --trust-schema-sql (statements go unchecked)."""
     assert plan.path is not None
     path = sidecar(plan.path, which)
     try:
@@ -60,7 +62,7 @@ def read_sidecar(plan: Plan, which: str) -> str:
         raise PlanError(f"missing plan sidecar {path}") from None
     if sha256_text(text) != plan.get(f"{which}-sha256"):
         raise PlanError(f"{path} does not match the hash recorded in {plan.path}: tampered?")
-    return text
+    return untrusted.check_script(text, str(path), trusted)
 
 
 def _filters_json(settings: Settings) -> str:
@@ -239,7 +241,8 @@ def live_matches(ws: Workspace, live: Side, plan: Plan, which: str) -> bool:
     il = ws.inspect(live)
     if fingerprint(il.inspector) == (plan.from_fp if which == "from" else plan.to_fp):
         return True
-    reference = ws.restore(read_sidecar(plan, which), f"plan {which} schema")
+    script = read_sidecar(plan, which, trusted=ws.settings.trust_schema_sql)
+    reference = ws.restore(script, f"plan {which} schema", restricted=True)
     try:
         iref = ws.inspect(reference)
         return not ws.diff_inspections(il, iref, context=reference)
@@ -249,7 +252,8 @@ def live_matches(ws: Workspace, live: Side, plan: Plan, which: str) -> bool:
 
 def drift_sql(ws: Workspace, live: Side, plan: Plan) -> list[str]:
     """Statements that would bring live back to the plan's reviewed ``from`` state."""
-    reference = ws.restore(read_sidecar(plan, "from"), "plan from schema")
+    script = read_sidecar(plan, "from", trusted=ws.settings.trust_schema_sql)
+    reference = ws.restore(script, "plan from schema", restricted=True)
     try:
         return ws.diff(live, reference)
     finally:
@@ -271,6 +275,11 @@ def verify(settings: Settings, path: str, progress: Progress | None = None) -> V
     started = time.monotonic()
     the_plan = load(path)
     settings = settings_for(settings, the_plan)
+    # The plan may come from anyone (a pull request): all of it is checked before any runs.
+    trusted = settings.trust_schema_sql
+    untrusted.check_plan(the_plan, trusted=trusted)
+    to_sql = read_sidecar(the_plan, "to", trusted=trusted)
+    read_sidecar(the_plan, "from", trusted=trusted)
     with Workspace(settings, progress) as ws:
         live_url = ws.live_url()
         live = Side(live_url, dsnlib.mask(live_url), scratch=False)
@@ -279,7 +288,7 @@ def verify(settings: Settings, path: str, progress: Progress | None = None) -> V
                 "live no longer matches the plan's 'from' schema; make a new plan",
                 drift_sql=drift_sql(ws, live, the_plan),
             )
-        desired = ws.restore(read_sidecar(the_plan, "to"), "plan to schema")
+        desired = ws.restore(to_sql, "plan to schema", restricted=True)
         types = engine.column_types(ws.inspect(live))
         reh = rehearse(ws, live, desired, the_plan.statements, extend=False)
     _stamp(the_plan, reh, types)

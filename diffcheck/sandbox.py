@@ -22,11 +22,13 @@ a fraction of the time a Python AST takes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pglast
 
+from .denylist import denied_call as _denied_call
+from .denylist import names as _names
+from .denylist import walk as _walk
 from .errors import SchemaLoadError
 
 Node = dict[str, Any]
@@ -37,9 +39,11 @@ RUN, SKIP, NO_DATA = "run", "skip", "no data"
 class RefusedStatement(SchemaLoadError):
     """A statement that could act outside the scratch database; nothing of the source ran."""
 
-    def __init__(self, kind: str, *, path: str, line: int | None) -> None:
+    def __init__(
+        self, kind: str, *, path: str, line: int | None, where: str = "a schema file"
+    ) -> None:
         super().__init__(
-            f"{kind} is not allowed in a schema file",
+            f"{kind} is not allowed in {where}",
             path=path,
             line=line,
             hint=None,
@@ -150,63 +154,11 @@ _CAST_TYPES = frozenset(
     {"text", "regclass", "bool", "boolean", "int4", "int8", "integer", "bigint", "name", "oid"}
 )
 
-# Functions refused wherever they appear in what a build could evaluate (a top-level
-# SELECT, the query of CREATE TABLE ... AS or a materialized view, a partition bound, an
-# added column's default): they reach other databases, files, processes or the server.
-_DENIED_PREFIXES = tuple(
-    """
-    dblink lo_ pg_read_ pg_write_ pg_file_ pg_ls_ pg_advisory pg_sleep pg_create_
-    pg_drop_replication_slot pg_copy_ pg_replication_ pg_logical_ pg_backup_ pg_wal_replay_
-    pg_log_ binary_upgrade_ query_to_xml cursor_to_xml table_to_xml schema_to_xml
-    database_to_xml
-    """.split()
-)
-_DENIED = frozenset(
-    """
-    pg_terminate_backend pg_cancel_backend pg_signal_backend pg_reload_conf pg_rotate_logfile
-    pg_stat_file pg_promote pg_switch_wal pg_start_backup pg_stop_backup
-    pg_import_system_collations ts_stat pg_stat_reset pg_stat_reset_shared
-    """.split()
-)
-
 
 def _one(node: Node) -> tuple[str, Node]:
     """(type name, fields) of a ``{"Type": {...}}`` node."""
     ((name, body),) = node.items()
     return name, body
-
-
-def _walk(value: Any) -> Iterator[tuple[str, Node]]:
-    """Every ``(type name, fields)`` node below ``value`` (dicts and lists of pglast's JSON)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if len(item) == 1:
-                ((key, body),) = item.items()
-                if key[:1].isupper() and isinstance(body, dict):
-                    yield key, body
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def _names(items: list[Node] | None) -> list[str]:
-    return [n["String"]["sval"] for n in items or () if "String" in n]
-
-
-def _denied(name: str) -> bool:
-    return name in _DENIED or name.startswith(_DENIED_PREFIXES)
-
-
-def _denied_call(tree: Any) -> str | None:
-    """ "a call of X" for the first refused function anywhere below ``tree``."""
-    for kind, body in _walk(tree):
-        if kind == "FuncCall":
-            names = _names(body.get("funcname"))
-            if names and _denied(names[-1]):
-                return f"a call of {'.'.join(names)}"
-    return None
 
 
 def _constant(node: Node) -> str | None:
@@ -233,6 +185,9 @@ def _call_refusal(body: Node, defined: frozenset[str]) -> str | None:
         if setting is None:
             return "a set_config of a computed setting name"
         if setting.strip().lower() in _GUARDED_SETTINGS:
+            return f"a set_config of {setting.strip().lower()}"
+        value = _value(args[1]) if len(args) > 1 else None
+        if _lexing_refusal(setting.strip().lower(), value):
             return f"a set_config of {setting.strip().lower()}"
     return None
 
@@ -267,11 +222,51 @@ def _select_refusal(body: Node, defined: frozenset[str]) -> str | None:
     return None
 
 
+# Settings that change how the server (or psql) splits text into statements: the sandbox
+# reads a file with PostgreSQL's scanner, as UTF-8 with standard_conforming_strings on. With
+# them off, or in a client-only encoding whose multibyte characters hide a quote or backslash,
+# a string the sandbox saw could end elsewhere and a statement it never saw would run.
+_CLIENT_ONLY = frozenset(
+    """
+    big5 gb18030 gbk johab sjis shiftjis shiftjis2004 mskanji uhc win932 windows932 win936
+    windows936 win949 windows949 win950 windows950
+    """.split()
+)
+
+
+def _value(node: Node | None) -> str | None:
+    """A setting's value as text (a string, number or boolean constant), or None."""
+    if node is None:
+        return None
+    kind, body = _one(node)
+    if kind != "A_Const":
+        return None
+    for key in ("sval", "ival", "boolval", "fval"):
+        if key in body:
+            return str(next(iter(body[key].values()), ""))
+    return None
+
+
+def _lexing_refusal(name: str, value: str | None) -> str | None:
+    """A setting of one of the two that change how statements are split, or None."""
+    if name == "standard_conforming_strings":
+        if (value or "").lower() not in ("on", "true", "yes", "1"):
+            return "SET standard_conforming_strings = off"
+    elif name == "client_encoding":
+        if value is None or "".join(c for c in value.lower() if c.isalnum()) in _CLIENT_ONLY:
+            return f"SET client_encoding = {value}"
+    return None
+
+
 def _set_refusal(body: Node) -> str | None:
     kind = body.get("kind")
     if kind == "VAR_RESET_ALL":
         return "RESET ALL"
     name = str(body.get("name") or "").lower()
+    if kind == "VAR_SET_VALUE":
+        lexing = _lexing_refusal(name, _value((body.get("args") or [None])[0]))
+        if lexing:
+            return lexing
     words = _GUARDED_SETTINGS.get(name)
     if words is None:
         return None
@@ -307,10 +302,17 @@ def _alter_table_refusal(body: Node) -> str | None:
     return None
 
 
-def refusal(stmt: Node, defined: frozenset[str] = frozenset()) -> str | None:
+def refusal(
+    stmt: Node, defined: frozenset[str] = frozenset(), *, plan_text: str | None = None
+) -> str | None:
     """Why a statement may not run in a scratch database (its kind in user words), or None.
-    ``defined``: the function and type names the whole source defines (see defines)."""
+    ``defined``: the function and type names the whole source defines (see defines).
+    ``plan_text``: the statement's text when it is a plan's statement (see _plan_refusal)."""
     kind, body = _one(stmt)
+    if plan_text is not None:
+        why = _plan_refusal(kind, body, plan_text)
+        if why is not _AS_SCHEMA:
+            return why
     if kind in _ALLOWED:
         return None
     if kind == "CreateStmt":
@@ -334,11 +336,8 @@ def refusal(stmt: Node, defined: frozenset[str] = frozenset()) -> str | None:
         values = _one(body["selectStmt"])[1].get("valuesLists") if body.get("selectStmt") else None
         return None if values and not body.get("withClause") else "INSERT ... SELECT"
     if kind == "TransactionStmt":
-        return {
-            "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
-            "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
-            "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
-        }.get(body.get("kind", ""))
+        control = TRANSACTION_CONTROL.get(body.get("kind", ""), "")
+        return control if "PREPARE" in control else None
     if kind == "AlterEventTrigStmt":
         return {
             "A": "ALTER EVENT TRIGGER ... ENABLE ALWAYS",
@@ -436,3 +435,58 @@ def first_line(text: str, offset: int, statement: str) -> int:
     tokens = pglast.parser.scan(statement)
     start = next((t.start for t in tokens if t.name not in ("SQL_COMMENT", "C_COMMENT")), 0)
     return text.count("\n", 0, offset + start) + 1
+
+
+# Transaction control, in user words: pg_dump's preamble has none, a schema file only the
+# PREPARE kinds are refused from, and a plan may hold none (apply runs it in one transaction).
+TRANSACTION_CONTROL = {
+    "TRANS_STMT_BEGIN": "BEGIN",
+    "TRANS_STMT_START": "START TRANSACTION",
+    "TRANS_STMT_COMMIT": "COMMIT",
+    "TRANS_STMT_ROLLBACK": "ROLLBACK",
+    "TRANS_STMT_SAVEPOINT": "SAVEPOINT",
+    "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
+    "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT",
+    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
+    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
+}
+
+# What a plan runs on a clone of live beyond a schema file's statements: data statements
+# (their hazards name them), LOCK and maintenance of the clone's own tables.
+_PLAN_ALLOWED = frozenset(
+    """
+    InsertStmt UpdateStmt DeleteStmt MergeStmt TruncateStmt LockStmt VacuumStmt ClusterStmt
+    RefreshMatViewStmt
+    """.split()
+)
+_AS_SCHEMA = "as in a schema file"
+
+
+def _plan_refusal(kind: str, body: Node, text: str) -> str | None:
+    """A plan statement's refusal, or _AS_SCHEMA to decide it as a schema file's statement.
+
+    A plan runs as written, so a denied function is refused anywhere in it (a DELETE's
+    subquery too); its DML, SET, LOCK, CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE
+    act only on the clone. A DO block may only be diffcheck's own refusal (see stmtkinds)."""
+    denied = _denied_call(body)
+    if denied:
+        return denied
+    if kind in _PLAN_ALLOWED:
+        return None
+    if kind == "ReindexStmt":  # SYSTEM and DATABASE include the cluster's shared catalogs
+        where = str(body.get("kind", "")).removeprefix("REINDEX_OBJECT_")
+        return f"REINDEX {where}" if where in ("SYSTEM", "DATABASE") else None
+    if kind == "CopyStmt":
+        if not body.get("is_program") and not body.get("filename"):
+            return None  # FROM STDIN / TO STDOUT: data through the client, nothing else
+        target = "PROGRAM" if body.get("is_program") else "a file"
+        return f"COPY {'FROM' if body.get('is_from') else 'TO'} {target}"
+    if kind == "DoStmt":
+        from . import stmtkinds
+
+        (raw,) = pglast.parse_sql(text)
+        return None if stmtkinds.is_known(raw.stmt) else "a DO block"
+    if kind == "TransactionStmt":
+        return TRANSACTION_CONTROL.get(body.get("kind", ""), "transaction control")
+    return _AS_SCHEMA

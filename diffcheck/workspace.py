@@ -161,8 +161,9 @@ class Workspace:
             lock_timeout=self.settings.lock_timeout,
         )
 
-    def restore(self, script: str, label: str) -> Side:
-        """A new scratch database loaded from a pg_dump script.
+    def restore(self, script: str, label: str, *, restricted: bool = False) -> Side:
+        """A new scratch database loaded from a pg_dump script (``restricted``: one read from
+        a file and checked, see pg.psql_restore).
 
         A dump whose restore runs user code that names objects unqualified (an SQL function
         in an index expression) fails under pg_dump's empty search_path although the
@@ -170,7 +171,7 @@ class Workspace:
         database, under PostgreSQL's default search_path (see stable.with_search_path)."""
         db = self.new_scratch()
         try:
-            pg.psql_restore(db.url, self.server().major, script)
+            pg.psql_restore(db.url, self.server().major, script, restricted=restricted)
         except DiffcheckError as first:
             self._drop_owned(db)
             log.info(
@@ -179,7 +180,10 @@ class Workspace:
             db = self.new_scratch()
             try:
                 pg.psql_restore(
-                    db.url, self.server().major, stable.with_search_path(script, DEFAULT_PATH)
+                    db.url,
+                    self.server().major,
+                    stable.with_search_path(script, DEFAULT_PATH),
+                    restricted=restricted,
                 )
             except DiffcheckError:
                 raise first from None
