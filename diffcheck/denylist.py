@@ -1,4 +1,5 @@
-"""Functions no untrusted SQL may call, found anywhere in a statement's pglast JSON tree.
+"""Functions no untrusted SQL may call, found anywhere in a statement's pglast JSON tree, and
+the settings it may not change because they change how text is split into statements.
 
 Shared by the sandbox's two modes: a schema file (where the build evaluates expressions) and
 a plan (every statement, DML included, since a plan's statements run on a clone)."""
@@ -60,4 +61,40 @@ def denied_call(tree: Any) -> str | None:
             called = names(body.get("funcname"))
             if called and denied(called[-1]):
                 return f"a call of {'.'.join(called)}"
+    return None
+
+
+# Settings that change how the server (or psql) splits text into statements: the sandbox
+# reads a file with PostgreSQL's scanner, as UTF-8 with standard_conforming_strings on. With
+# them off, or in a client-only encoding whose multibyte characters hide a quote or backslash,
+# a string the sandbox saw could end elsewhere and a statement it never saw would run.
+_CLIENT_ONLY = frozenset(
+    """
+    big5 gb18030 gbk johab sjis shiftjis shiftjis2004 mskanji uhc win932 windows932 win936
+    windows936 win949 windows949 win950 windows950
+    """.split()
+)
+
+
+def setting_value(node: Node | None) -> str | None:
+    """A setting's value as text (a string, number or boolean constant), or None."""
+    if node is None:
+        return None
+    ((kind, body),) = node.items()
+    if kind != "A_Const":
+        return None
+    for key in ("sval", "ival", "boolval", "fval"):
+        if key in body:
+            return str(next(iter(body[key].values()), ""))
+    return None
+
+
+def lexing_refusal(name: str, value: str | None) -> str | None:
+    """A setting of one of the two that change how statements are split, or None."""
+    if name == "standard_conforming_strings":
+        if (value or "").lower() not in ("on", "true", "yes", "1"):
+            return "SET standard_conforming_strings = off"
+    elif name == "client_encoding":
+        if value is None or "".join(c for c in value.lower() if c.isalnum()) in _CLIENT_ONLY:
+            return f"SET client_encoding = {value}"
     return None

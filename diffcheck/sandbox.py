@@ -27,7 +27,9 @@ from typing import Any
 import pglast
 
 from .denylist import denied_call as _denied_call
+from .denylist import lexing_refusal as _lexing_refusal
 from .denylist import names as _names
+from .denylist import setting_value as _value
 from .denylist import walk as _walk
 from .errors import SchemaLoadError
 
@@ -219,42 +221,6 @@ def _select_refusal(body: Node, defined: frozenset[str]) -> str | None:
     extra = {k for k in body if k not in ("targetList", "valuesLists", "intoClause")}
     if extra - {"limitOption", "op"}:
         return "a top-level SELECT of anything but set_config, setval and current_setting"
-    return None
-
-
-# Settings that change how the server (or psql) splits text into statements: the sandbox
-# reads a file with PostgreSQL's scanner, as UTF-8 with standard_conforming_strings on. With
-# them off, or in a client-only encoding whose multibyte characters hide a quote or backslash,
-# a string the sandbox saw could end elsewhere and a statement it never saw would run.
-_CLIENT_ONLY = frozenset(
-    """
-    big5 gb18030 gbk johab sjis shiftjis shiftjis2004 mskanji uhc win932 windows932 win936
-    windows936 win949 windows949 win950 windows950
-    """.split()
-)
-
-
-def _value(node: Node | None) -> str | None:
-    """A setting's value as text (a string, number or boolean constant), or None."""
-    if node is None:
-        return None
-    kind, body = _one(node)
-    if kind != "A_Const":
-        return None
-    for key in ("sval", "ival", "boolval", "fval"):
-        if key in body:
-            return str(next(iter(body[key].values()), ""))
-    return None
-
-
-def _lexing_refusal(name: str, value: str | None) -> str | None:
-    """A setting of one of the two that change how statements are split, or None."""
-    if name == "standard_conforming_strings":
-        if (value or "").lower() not in ("on", "true", "yes", "1"):
-            return "SET standard_conforming_strings = off"
-    elif name == "client_encoding":
-        if value is None or "".join(c for c in value.lower() if c.isalnum()) in _CLIENT_ONLY:
-            return f"SET client_encoding = {value}"
     return None
 
 

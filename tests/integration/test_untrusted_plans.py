@@ -266,3 +266,23 @@ def test_apply_refuses_a_sidecar_meta_command_even_in_an_approved_plan(
     assert r.code == 1 and f"p.to.sql:{line}: psql meta-command \\! is not allowed" in r.err
     assert not pwned.exists() and scratch_created == []
     assert setup.live.query("select count(*) from pg_indexes where indexname = 't_a'") == [(0,)]
+
+
+def test_standard_conforming_strings_off_cannot_smuggle_a_statement(
+    pg_url, make_db, run_cli, tmp_path
+):
+    """Found with this work: with standard_conforming_strings off, the server ends the string
+    ``'a\\', '`` where PostgreSQL's scanner (which split the file for the sandbox) does not,
+    and the CREATE ROLE hidden in the second string ran in a later batch."""
+    role = "dc_untrusted_" + secrets.token_hex(4)
+    live = make_db()
+    schema = tmp_path / "schema"
+    schema.mkdir()
+    filler = [f"create table t{i} (id int);" for i in range(70)]  # past the first batch
+    smuggled = f"select 'a\\', ' ; create role {role}; -- ';"
+    text = "\n".join(["set standard_conforming_strings = off;", *filler, smuggled]) + "\n"
+    (schema / "a.sql").write_text(text)
+    r = run_cli("check", "--live", live.url, "--desired", str(schema))
+    assert r.code == 1, (r.out, r.err)
+    assert "a.sql:1: SET standard_conforming_strings = off is not allowed" in r.err, r.err
+    assert not _admin(pg_url, f"select 1 from pg_roles where rolname = '{role}'")
