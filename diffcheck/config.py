@@ -28,6 +28,7 @@ class Settings:
     scratch_url: str | None = None  # None: the live server; "embedded": a throwaway server
     allow_version_mismatch: bool = False
     with_privileges: bool = False
+    trust_schema_sql: bool = False  # schema files run unconfined (see docs/safety.md)
     lock_wait: float = 30.0
     lock_timeout: float = 5.0
     statement_timeout: float = 600.0
@@ -51,6 +52,7 @@ _TUPLE_FIELDS = {"include_schemas", "exclude_schemas", "exclude"}
 _BOOL_FIELDS = {
     "allow_version_mismatch",
     "with_privileges",
+    "trust_schema_sql",
     "online",
     "cache",
     "quiet",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import pglast
 import psycopg2
@@ -34,6 +35,16 @@ class Statement:
     text: str
     offset: int
     alone: bool  # must run outside a transaction block
+
+
+class Guard(Protocol):
+    """Rewrites and runs the statements a contained build neutralizes (builder.Guard)."""
+
+    def prepare(
+        self, text: str, statements: list[Statement], path: str
+    ) -> tuple[str, list[Statement]]: ...
+
+    def run(self, cur: Any, statement: Statement, text: str, path: str) -> bool: ...
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -185,10 +196,16 @@ def _error(
 
 
 def load_text(
-    conn: Connection, text: str, path: str, progress: Callable[[int, int], None] | None = None
+    conn: Connection,
+    text: str,
+    path: str,
+    progress: Callable[[int, int], None] | None = None,
+    guard: Guard | None = None,
 ) -> int:
     """Execute one file's SQL on an autocommit connection; returns the statement count."""
     text, statements = split(text, path)
+    if guard is not None:
+        text, statements = guard.prepare(text, statements, path)
     done = 0
     with conn.cursor() as cur:
         cur.execute("reset all")  # each file starts with a clean session, like psql -f would
@@ -198,7 +215,8 @@ def load_text(
             base = batch[0].offset
             batch_text = text[base : batch[-1].offset + len(batch[-1].text)]
             try:
-                cur.execute(batch_text)
+                if guard is None or len(batch) > 1 or not guard.run(cur, batch[0], text, path):
+                    cur.execute(batch_text)
             except psycopg2.Error as exc:
                 if len(batch) == 1:
                     raise _error(exc, text, path, batch_text, base) from None

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import dsn as dsnlib
 from .errors import SchemaLoadError, SourceError
-from .loader import load_text
+from .loader import Guard, load_text
 from .pg import Connection
 
 Progress = Callable[[str], None]
@@ -36,8 +36,15 @@ class Source:
         """True when the source is a live database rather than something to build."""
         return False
 
-    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
-        """Build the schema into the empty database behind ``conn`` (autocommit)."""
+    def materialize(
+        self,
+        conn: Connection,
+        url: str,
+        progress: Progress | None = None,
+        guard: Guard | None = None,
+    ) -> None:
+        """Build the schema into the empty database behind ``conn`` (autocommit); ``guard``
+        neutralizes what a contained build's role may not run (see builder.py)."""
         raise NotImplementedError
 
     def content_key(self) -> str | None:
@@ -58,12 +65,18 @@ class SqlFilesSource(Source):
     def files(self) -> list[tuple[str, str]]:
         return self.loaded
 
-    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
+    def materialize(
+        self,
+        conn: Connection,
+        url: str,
+        progress: Progress | None = None,
+        guard: Guard | None = None,
+    ) -> None:
         total = len(self.loaded)
         for k, (path, text) in enumerate(self.loaded, 1):
             if progress:
                 progress(f"building scratch: file {k}/{total} {path}")
-            load_text(conn, text, path)
+            load_text(conn, text, path, guard=guard)
 
     def content_key(self) -> str:
         h = hashlib.sha256()
@@ -212,7 +225,13 @@ class ModelsSource(Source):
         self._meta = meta
         return meta
 
-    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
+    def materialize(
+        self,
+        conn: Connection,
+        url: str,
+        progress: Progress | None = None,
+        guard: Guard | None = None,
+    ) -> None:
         from sqlalchemy import create_engine, schema
         from sqlalchemy.pool import NullPool
 

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 
+from . import builder, engine, normalize, pg, stable
 from . import dsn as dsnlib
-from . import engine, normalize, pg, stable
 from .config import Settings
 from .errors import ConfigError, DiffcheckError, LockError
 from .scratch import ScratchDB, ScratchServer, server_for
@@ -55,6 +55,7 @@ class Workspace:
         self._server: ScratchServer | None = None
         self._owned: list[ScratchDB] = []
         self._live_major: int | None = None
+        self._noted: set[str] = set()  # notes on containment said so far (once each)
 
     # -- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Workspace:
@@ -142,9 +143,18 @@ class Workspace:
             return Side(source.url, source.label, scratch=False)
         db = self.new_scratch()
         started = time.monotonic()
-        with pg.connection(db.url, autocommit=True, role="scratch database") as conn:
-            source.materialize(conn, db.url, self.progress)
-        log.info("built %s in %.2fs", source.label, time.monotonic() - started)
+        # Schema files are untrusted: they run as the database's builder role where the
+        # server allows one (see builder.py), so no statement acts outside the database.
+        with builder.contained(
+            self.server(),
+            db,
+            trust=self.settings.trust_schema_sql,
+            quiet=self.settings.quiet,
+            noted=self._noted,
+        ) as how:
+            with pg.connection(how.url, autocommit=True, role="scratch database") as conn:
+                source.materialize(conn, how.url, self.progress, guard=how.guard)
+        log.info("built %s in %.2fs (%s)", source.label, time.monotonic() - started, how.mode)
         return Side(db.url, source.label, scratch=True)
 
     def dump(self, url: str) -> str:
