@@ -58,6 +58,7 @@ class Builder:
 
     role: str
     password: str
+    admin: str  # the connecting role
     superuser_admin: bool  # the admin is a superuser (may set superuser-only settings)
 
 
@@ -151,26 +152,28 @@ class ScratchServer:
                 # of pg_database_owner in its own database only (none of
                 # pg_execute_server_program, pg_read_server_files, pg_write_server_files,
                 # pg_signal_backend, pg_monitor, ...).
-                cur.execute(
+                steps = [
                     sql.SQL(
                         "create role {} login inherit nosuperuser nocreatedb nocreaterole "
                         "noreplication nobypassrls password {} valid until {}"
                     ).format(sql.Identifier(role), sql.Literal(verifier), sql.Literal(until))
-                )
+                ]
                 if not su:
                     # Giving a database away takes membership in the new owner (the admin
                     # gains the builder's rights, never the reverse).
-                    cur.execute(
+                    steps.append(
                         sql.SQL("grant {} to {}").format(sql.Identifier(role), sql.Identifier(me))
                     )
                 # As the database's owner it owns schema public (pg_database_owner) and may
                 # create schemas and trusted extensions in it, and nowhere else.
-                cur.execute(
+                steps.append(
                     sql.SQL("alter database {} owner to {}").format(
                         sql.Identifier(db.name), sql.Identifier(role)
                     )
                 )
-        return Builder(role, password, bool(su))
+                # One round trip, one transaction: the role exists only if it owns the database.
+                cur.execute(sql.SQL("; ").join(steps))
+        return Builder(role, password, str(me), bool(su))
 
     def drop(self, name: str) -> None:
         """Drop a scratch database (and its builder role); refuses any name without the

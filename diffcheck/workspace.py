@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 
-from . import builder, engine, normalize, pg, stable
+from . import builder, engine, normalize, pg, scratch, stable
 from . import dsn as dsnlib
 from .config import Settings
 from .errors import ConfigError, DiffcheckError, LockError
@@ -56,6 +56,11 @@ class Workspace:
         self._owned: list[ScratchDB] = []
         self._live_major: int | None = None
         self._noted: set[str] = set()  # notes on containment said so far (once each)
+        # A built scratch database's URL -> the URL its build ran with (the builder's):
+        # expression round trips there run the schema's code too (an index expression
+        # folds its immutable calls), so they run as the builder as well.
+        self._build_urls: dict[str, str] = {}
+        self._builders: dict[str, scratch.Builder] = {}  # its builder role, by scratch URL
 
     # -- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Workspace:
@@ -152,8 +157,10 @@ class Workspace:
             quiet=self.settings.quiet,
             noted=self._noted,
         ) as how:
-            with pg.connection(how.url, autocommit=True, role="scratch database") as conn:
-                source.materialize(conn, how.url, self.progress, guard=how.guard)
+            source.materialize(how.conn, how.url, self.progress, guard=how.guard)
+        self._build_urls[db.url] = how.url
+        if how.made is not None:
+            self._builders[db.url] = how.made
         log.info("built %s in %.2fs (%s)", source.label, time.monotonic() - started, how.mode)
         return Side(db.url, source.label, scratch=True)
 
@@ -161,7 +168,11 @@ class Workspace:
         """``pg_dump --schema-only`` text of a database (with privileges if compared)."""
         with pg.connection(url, autocommit=True) as conn:
             major = pg.server_major(conn)
-        return pg.pg_dump_schema(url, major, privileges=self.settings.with_privileges)
+        script = pg.pg_dump_schema(url, major, privileges=self.settings.with_privileges)
+        made = self._builders.get(url)
+        if made is not None and made.role in script:
+            script = builder.as_admin_dump(script, made.role, made.admin)
+        return script
 
     def restore(self, script: str, label: str) -> Side:
         """A new scratch database loaded from a pg_dump script.
@@ -290,7 +301,8 @@ class Workspace:
         privileges = self.settings.with_privileges
         statements = engine.raw_diff(ia, ib, privileges=privileges)
         if statements and context is not None:
-            with pg.connection(context.url, role="scratch database") as conn:
+            url = self._build_urls.get(context.url, context.url)
+            with pg.connection(url, role="scratch database") as conn:
                 if normalize.normalize_pair(ia.inspector, ib.inspector, conn):
                     statements = engine.raw_diff(ia, ib, privileges=privileges)
         return engine.split_checked(statements)

@@ -27,9 +27,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pglast
 import pytest
 from casesupport import CASES_DIR, Case, dump_statements, list_cases
 from conftest import DB, Run
+from pglast import ast
 
 
 def _shard(cases: list[Case]) -> list[Case]:
@@ -160,20 +162,42 @@ def test_case(
     mode: str,
     make_db: Callable[..., DB],
     run_cli: Callable[..., Run],
+    tmp_path: Path,
 ) -> None:
     rec = _Recorder(case, mode)
     try:
-        _run(case, mode, make_db, run_cli, rec)
+        _run(case, mode, make_db, run_cli, rec, tmp_path)
     except BaseException as exc:
         rec.done("FAILED", f"{rec.stage}: {_first_line(str(exc)) or type(exc).__name__}")
         raise
 
 
+def _without_role_setup(target: Path, live: DB, tmp_path: Path) -> Path:
+    """The desired file without its DO blocks, which create the case's roles: those run
+    first as the server's admin. A schema file may not create roles (the scratch build is
+    contained, see docs/safety.md); a team's roles are made outside schema/."""
+    statements = pglast.split(target.read_text())
+    setup = [s for s in statements if isinstance(pglast.parse_sql(s)[0].stmt, ast.DoStmt)]
+    if not setup:
+        return target
+    live.execute(";\n".join(setup))
+    out = tmp_path / "desired" / target.name
+    out.parent.mkdir()
+    out.write_text("".join(s + ";\n" for s in statements if s not in setup))
+    return out
+
+
 def _run(
-    case: Case, mode: str, make_db: Callable[..., DB], run_cli: Callable[..., Run], rec: _Recorder
+    case: Case,
+    mode: str,
+    make_db: Callable[..., DB],
+    run_cli: Callable[..., Run],
+    rec: _Recorder,
+    tmp_path: Path,
 ) -> None:
     start, target = case.files(mode)
     live = make_db(path=start)
+    target = _without_role_setup(target, live, tmp_path)
     refuse = case.expect(mode) == "refuse"
     rec.stage = "dump before"
     # Every run may end in a refusal (the spec accepts "refused with a reason before touching

@@ -202,7 +202,9 @@ def acl_lines(url: str) -> list[str]:
 def _desired_dir(tmp_path: Path, sql: str) -> Path:
     path = tmp_path / "desired"
     path.mkdir(exist_ok=True)
-    (path / "schema.sql").write_text(ROLES + sql)
+    # No ROLES: the scratch build is contained and may not create roles; every test creates
+    # them first, building live.
+    (path / "schema.sql").write_text(sql)
     return path
 
 

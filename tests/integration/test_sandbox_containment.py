@@ -64,13 +64,13 @@ def _write(tmp_path: Path, text: str) -> Path:
 def _hostile(body: str, how: str = "default") -> str:
     """Six lines: a volatile function running ``body`` (a non-volatile one may not run DDL),
     an immutable one calling it, and a statement on line 6 that calls that at DDL time: an
-    ADD COLUMN evaluating its non-volatile DEFAULT, or an index build folding a constant
-    immutable call."""
-    call = (
-        "alter table public.t add column c int default public.f();"
-        if how == "default"
-        else "create index t_f on public.t ((id + public.f()));"
-    )
+    ADD COLUMN evaluating its non-volatile DEFAULT, or an index build or a CHECK's
+    validation folding a constant immutable call."""
+    call = {
+        "default": "alter table public.t add column c int default public.f();",
+        "index": "create index t_f on public.t ((id + public.f()));",
+        "check": "alter table public.t add constraint c check (id + public.f() > 0);",
+    }[how]
     return (
         "create function public.g() returns int volatile language plpgsql as $$\n"
         f"begin {body} return 1; end $$;\n"
@@ -86,7 +86,7 @@ def _create_role_at_ddl_time(tag: str, how: str) -> str:
     return _hostile(body, how)
 
 
-@pytest.mark.parametrize("how", ["default", "index"])
+@pytest.mark.parametrize("how", ["default", "index", "check"])
 def test_ddl_time_code_cannot_create_a_role(
     how: str,
     tag: str,
@@ -274,9 +274,7 @@ def test_without_createrole_the_build_runs_as_itself(
             conn.autocommit = True
             with conn.cursor() as cur:
                 cur.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(
-                        sql.Identifier(name)
-                    )
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
                 )
 
 
@@ -333,11 +331,15 @@ def test_refused_login_falls_back_to_set_role(
     warnings = [line for line in run.err.splitlines() if "containment is partial" in line]
     assert len(warnings) == 1, run.err
     assert "pg_hba.conf" in warnings[0] and "password" not in warnings[0].lower(), warnings
+    # Ownership is skipped; an untrusted extension is created in the build's own session,
+    # as the connecting role, even inside the file's transaction.
     (desired / "hostile.sql").write_text(
         "create table public.t (id int);\nalter table public.t owner to postgres;\n"
+        "begin;\ncreate extension pgstattuple;\ncreate table public.u (id int);\ncommit;\n"
     )
     run = run_cli("check", "--live", live, "--desired", str(desired), "--no-cache", "-q")
     assert run.code == 2, run.out + run.err
+    assert "pgstattuple" in run.out and '"public"."u"' in run.out, run.out
     assert "containment is partial" in run.err  # said even with --quiet
     assert builder_roles(url) == set()
     assert scratch_dbs(url) == []
@@ -366,3 +368,54 @@ def test_password_login_contains_the_build(
     assert "containment" not in run.err and "note:" not in run.err, run.err
     assert builder_roles(url) == set()
     assert os.environ.get("PGPASSWORD") is None  # nothing leaked into the environment
+
+
+def test_expression_round_trips_run_as_the_builder(
+    tag: str,
+    tmp_path: Path,
+    make_db: Callable[..., DB],
+    run_cli: Callable[..., Run],
+    no_builder_left: None,
+) -> None:
+    """Code that stays harmless while the builder builds, and strikes when run by anyone
+    else, does not strike when a CHECK is round-tripped for comparison: validating it folds
+    the immutable call as whoever runs the round trip (index expressions PostgreSQL runs as
+    the table's owner anyway). A round trip is rolled back, so the strike is one a rollback
+    cannot undo: a program."""
+    marker = Path("/tmp") / tag
+    body = (
+        "if current_user not like 'diffcheck\\_scratch\\_%' then "
+        f"execute 'copy (select 1) to program ' || quote_literal('touch {marker}'); end if;"
+    )
+    live = make_db("create table public.t (id int, constraint c check (id + 1 > 0));")
+    desired = _write(tmp_path, _hostile(body, "check"))
+    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    assert not marker.exists(), "a round trip ran schema code as the admin"
+    assert run.code == 2, run.out + run.err
+    assert "f()" in run.out, run.out
+
+
+def test_superuser_extension_inside_a_transaction_is_refused_clearly(
+    tmp_path: Path,
+    make_db: Callable[..., DB],
+    run_cli: Callable[..., Run],
+    no_builder_left: None,
+) -> None:
+    """An untrusted extension is created by the connecting role, in its own session, which
+    cannot see the file's open transaction: refused at its line, with what to do; a trusted
+    one inside the transaction is the builder's own and loads."""
+    live = make_db()
+    desired = _write(
+        tmp_path,
+        "begin;\ncreate extension pg_trgm;\ncreate extension pgstattuple;\ncommit;\n",
+    )
+    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    assert run.code == 1, run.out + run.err
+    assert "hostile.sql:3:1: this statement needs the connecting role" in run.err, run.err
+    assert "move it before BEGIN" in run.err
+    (desired / "hostile.sql").write_text(
+        "create extension pgstattuple;\nbegin;\ncreate extension pg_trgm;\ncommit;\n"
+    )
+    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    assert run.code == 2, run.out + run.err
+    assert "pgstattuple" in run.out and "pg_trgm" in run.out
