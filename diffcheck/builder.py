@@ -35,6 +35,7 @@ import pglast
 import psycopg2
 import psycopg2.extensions
 from pglast import ast, enums
+from pglast.stream import RawStream
 from psycopg2 import sql
 
 from . import dsn as dsnlib
@@ -63,9 +64,9 @@ DENIED_EXTENSIONS = frozenset(
 
 # Words one of the statements neutralized here must contain (keywords cannot be escaped):
 # a statement without any of them is not parsed, which keeps a 5,000-table file fast.
-_WORDS = ("owner", "authorization", "privileges", "extension")
+_WORDS = ("owner", "authorization", "privileges", "extension", "leakproof")
 
-_SKIP, _ADMIN, _ESCALATE = "skip", "admin", "escalate"
+_SKIP, _ADMIN, _ESCALATE, _LEAKPROOF = "skip", "admin", "escalate", "leakproof"
 
 
 def note(message: str, noted: set[str], quiet: bool, level: str = "note") -> None:
@@ -231,6 +232,13 @@ class Guard:
             else:
                 self._as_admin(cur, st.text, where)
             return True
+        if special.kind == _LEAKPROOF:
+            # Only a superuser marks a function LEAKPROOF (it runs no code): the builder
+            # creates it without, and the connecting role marks it.
+            if special.mine:
+                cur.execute(st.text)
+            self._as_admin(cur, special.mine or st.text, where)
+            return True
         name = special.extension
         if special.kind == _ESCALATE:
             cur.execute(
@@ -349,6 +357,34 @@ def as_admin_dump(script: str, role: str, admin: str) -> str:
     return "".join(lines)
 
 
+def _leakproof(options: Any) -> bool:
+    return any(o.defname == "leakproof" and getattr(o.arg, "boolval", False) for o in options or ())
+
+
+def _leakproof_words(statement: str) -> list[tuple[int, int]]:
+    """The LEAKPROOF keywords of a CREATE FUNCTION (not NOT LEAKPROOF's)."""
+    tokens = pglast.parser.scan(statement)
+    return [
+        (t.start, t.end + 1)
+        for k, t in enumerate(tokens)
+        if t.name == "LEAKPROOF" and (k == 0 or tokens[k - 1].name != "NOT")
+    ]
+
+
+def _mark_leakproof(node: ast.CreateFunctionStmt) -> str:
+    """ALTER FUNCTION name(argument types) LEAKPROOF for the function being created."""
+    name = ".".join('"' + str(n.sval).replace('"', '""') + '"' for n in node.funcname or ())
+    inputs = (
+        enums.FunctionParameterMode.FUNC_PARAM_IN,
+        enums.FunctionParameterMode.FUNC_PARAM_INOUT,
+        enums.FunctionParameterMode.FUNC_PARAM_VARIADIC,
+        enums.FunctionParameterMode.FUNC_PARAM_DEFAULT,
+    )
+    types = [RawStream()(p.argType) for p in node.parameters or () if p.mode in inputs]
+    kind = "procedure" if node.is_procedure else "function"
+    return f"alter {kind} {name}({', '.join(types)}) leakproof"
+
+
 def _classify(statement: str) -> tuple[_Special | None, list[tuple[int, int]]]:
     """How one statement is run (None: as it is) and the character ranges to blank."""
     try:
@@ -371,6 +407,10 @@ def _classify(statement: str) -> tuple[_Special | None, list[tuple[int, int]]]:
         return _Special(_ADMIN, roles=roles, mine=_without_roles(statement)), []
     if isinstance(node, ast.CreateExtensionStmt):
         return _Special(_ESCALATE, extension=str(node.extname)), []
+    if isinstance(node, ast.CreateFunctionStmt) and _leakproof(node.options):
+        return _Special(_LEAKPROOF, mine=_mark_leakproof(node)), _leakproof_words(statement)
+    if isinstance(node, ast.AlterFunctionStmt) and _leakproof(node.actions):
+        return _Special(_LEAKPROOF), []
     if isinstance(node, ast.CommentStmt) and node.objtype == enums.ObjectType.OBJECT_EXTENSION:
         target = node.object
         return _Special("comment", extension=str(getattr(target, "sval", ""))), []

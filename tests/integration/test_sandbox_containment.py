@@ -46,12 +46,23 @@ def tag() -> str:
 
 
 @pytest.fixture
-def no_builder_left(pg_url: str) -> Iterator[None]:
-    """No builder role of this test is left behind (on a shared server others come and go:
-    only roles that appeared during the test and still exist count)."""
-    before = builder_roles(pg_url)
+def no_builder_left(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No builder role this test created is left behind (on a shared server other processes
+    create their own: only this test's count)."""
+    from diffcheck import scratch
+
+    made: list[tuple[str, str]] = []
+    original = scratch.ScratchServer.add_builder
+
+    def add_builder(self: scratch.ScratchServer, db: scratch.ScratchDB) -> object:
+        got = original(self, db)
+        if isinstance(got, scratch.Builder):
+            made.append((self.admin_url, got.role))
+        return got
+
+    monkeypatch.setattr(scratch.ScratchServer, "add_builder", add_builder)
     yield
-    assert builder_roles(pg_url) - before == set()
+    assert [role for url, role in made if role_exists(url, role)] == []
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -175,8 +186,8 @@ def test_ownership_and_extensions_keep_loading(
     run_cli: Callable[..., Run],
     no_builder_left: None,
 ) -> None:
-    """pg_dump's OWNER TO / AUTHORIZATION lines, an untrusted extension and its comment, and
-    default privileges load as before: a live built from the same file (as the admin) is in
+    """pg_dump's OWNER TO / AUTHORIZATION lines, an untrusted extension and its comment, a
+    LEAKPROOF function and default privileges load as before: a live built from the same file (as the admin) is in
     sync, with and without --with-privileges."""
     text = (
         "create schema app authorization postgres;\n"
@@ -185,6 +196,8 @@ def test_ownership_and_extensions_keep_loading(
         "alter table app.t owner to postgres;\n"
         "create function app.f() returns int language sql immutable as 'select 1';\n"
         "alter function app.f() owner to postgres;\n"
+        "create function app.lp(x int) returns bool language sql immutable leakproof"
+        " as 'select x > 0';\n"
         "create extension if not exists pg_trgm with schema public;\n"
         "create extension if not exists pgstattuple with schema public;\n"
         "comment on extension pgstattuple is 'tuple statistics';\n"
