@@ -187,8 +187,8 @@ def test_ownership_and_extensions_keep_loading(
     no_builder_left: None,
 ) -> None:
     """pg_dump's OWNER TO / AUTHORIZATION lines, an untrusted extension and its comment, a
-    LEAKPROOF function and default privileges load as before: a live built from the same file (as the admin) is in
-    sync, with and without --with-privileges."""
+    LEAKPROOF function and default privileges load as before: a live built from the same
+    file (as the admin) is in sync, with and without --with-privileges."""
     text = (
         "create schema app authorization postgres;\n"
         "create schema authorization dc_contain_owner;\n"
@@ -432,3 +432,39 @@ def test_superuser_extension_inside_a_transaction_is_refused_clearly(
     run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
     assert run.code == 2, run.out + run.err
     assert "pgstattuple" in run.out and "pg_trgm" in run.out
+
+
+def test_event_triggers_do_not_fire_during_the_load(
+    tag: str,
+    tmp_path: Path,
+    make_db: Callable[..., DB],
+    run_cli: Callable[..., Run],
+    pg_url: str,
+    no_builder_left: None,
+) -> None:
+    """The builder may not create an event trigger (one line, at its line); a trusted build
+    by a superuser creates it but it does not fire (session_replication_role = replica)."""
+    live = make_db()
+    desired = _write(
+        tmp_path,
+        "create function public.et() returns event_trigger language plpgsql as $$\n"
+        f"begin begin execute 'create role {tag}'; exception when duplicate_object then null;"
+        " end; end $$;\n"
+        "create event trigger et on ddl_command_end execute function public.et();\n"
+        "create table public.t (id int);\n",
+    )
+    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    assert run.code == 1, run.out + run.err
+    assert "hostile.sql:3" in run.err and "event trigger" in run.err, run.err
+    try:
+        trusted = run_cli(
+            "check", "--live", live.url, "--desired", str(desired), "--no-cache",
+            env={"DIFFCHECK_TRUST_SCHEMA_SQL": "1"},
+        )  # fmt: skip
+        assert trusted.code == 2, trusted.out + trusted.err
+        assert not role_exists(pg_url, tag), "an event trigger fired during the load"
+    finally:
+        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(tag)))
