@@ -59,12 +59,12 @@ _TUPLE_FIELDS = {"include_schemas", "exclude_schemas", "exclude"}
 _BOOL_FIELDS = {
     "allow_version_mismatch",
     "with_privileges",
+    "trust_schema_sql",
     "online",
     "cache",
     "quiet",
     "verbose",
     "color",
-    "trust_schema_sql",
 }
 
 

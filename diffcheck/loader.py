@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import pglast
 import psycopg2
@@ -63,6 +63,16 @@ class Prepared:
     path: str
     text: str  # psql meta-command lines blanked, offsets kept
     statements: list[Statement]
+
+
+class Guard(Protocol):
+    """Rewrites and runs the statements a contained build neutralizes (builder.Guard)."""
+
+    def prepare(
+        self, text: str, statements: list[Statement], path: str
+    ) -> tuple[str, list[Statement]]: ...
+
+    def run(self, cur: Any, statement: Statement, text: str, path: str) -> bool: ...
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
@@ -350,10 +360,11 @@ def load_text(
     progress: Callable[[int, int], None] | None = None,
     *,
     trusted: bool = False,
+    guard: Guard | None = None,
 ) -> int:
     """Check and execute one file's SQL on an autocommit connection; returns the statement
     count."""
-    return load(conn, prepare(text, path, trusted=trusted), progress)
+    return load(conn, prepare(text, path, trusted=trusted), progress, guard=guard)
 
 
 def session_settings(conn: Connection) -> dict[str, str]:
@@ -382,11 +393,15 @@ def load(
     prepared: Prepared,
     progress: Callable[[int, int], None] | None = None,
     baseline: dict[str, str] | None = None,
+    guard: Guard | None = None,
 ) -> int:
     """Execute a prepared file on an autocommit connection; returns the statement count.
     The session starts from ``baseline`` (see :func:`session_settings`), by default its
-    settings as they are now."""
+    settings as they are now. A contained build's ``guard`` neutralizes what its role may
+    not run (ownership clauses, untrusted extensions) and runs some statements itself."""
     text, path, statements = prepared.text, prepared.path, prepared.statements
+    if guard is not None:
+        text, statements = guard.prepare(text, statements, path)
     done = 0
     if baseline is not None:
         _reset_session(conn, baseline)
@@ -400,7 +415,8 @@ def load(
             if len(batch) > 1 or batch[0].sql is None:
                 batch_text = text[base : batch[-1].offset + len(batch[-1].text)]
             try:
-                cur.execute(batch_text)
+                if guard is None or len(batch) > 1 or not guard.run(cur, batch[0], text, path):
+                    cur.execute(batch_text)
             except psycopg2.Error as exc:
                 if len(batch) == 1:
                     raise _error(exc, text, path, batch_text, base) from None

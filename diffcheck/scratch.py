@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+import psycopg2.extensions
 from psycopg2 import sql
 
 from . import dsn as dsnlib
@@ -28,11 +29,19 @@ log = logging.getLogger(__name__)
 
 PREFIX = "diffcheck_scratch_"
 COMMENT_PREFIX = "diffcheck scratch database created "
+# A scratch database's builder role is named after it (see builder.py), so that a drop, and a
+# `clean` in another process, find it from the database's name alone.
+BUILDER_SUFFIX = "_builder"
+# How long a builder's password is accepted: the role is dropped with its database, and this
+# bounds a role that a killed process left behind (nobody ever knows its password).
+BUILDER_VALID = "30 minutes"
 
 # Every scratch database this process created and has not dropped yet: dropped at exit as a
 # last resort, in case a caller's finally never ran (e.g. an exception inside a signal handler).
 _alive: dict[str, str] = {}
 _alive_lock = threading.Lock()
+# Scratch databases whose builder role this process created: dropped after the database.
+_builders: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,21 @@ class ScratchDB:
 
     name: str
     url: str
+
+
+@dataclass(frozen=True)
+class Builder:
+    """A scratch database's builder role and its one-time password."""
+
+    role: str
+    password: str
+    admin: str  # the connecting role
+    superuser_admin: bool  # the admin is a superuser (may set superuser-only settings)
+
+
+def builder_name(db_name: str) -> str:
+    """The builder role of a scratch database."""
+    return db_name + BUILDER_SUFFIX
 
 
 def _new_name() -> str:
@@ -102,8 +126,58 @@ class ScratchServer:
                 )
         return ScratchDB(name, dsnlib.with_dbname(self.admin_url, name))
 
+    def add_builder(self, db: ScratchDB) -> Builder | str:
+        """Create ``db``'s builder role, owner of ``db`` and member of nothing; or the reason
+        the admin may not (a role without CREATEROLE builds as itself)."""
+        role = builder_name(db.name)
+        password = secrets.token_urlsafe(32)
+        with pg.connection(self.admin_url, autocommit=True, role=self.label) as conn:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "select current_user, rolsuper, rolcreaterole, "
+                    "(now() + %s::interval)::text from pg_roles where rolname = current_user",
+                    (BUILDER_VALID,),
+                )
+                me, su, createrole, until = cur.fetchone()
+                if not (su or createrole):
+                    return f"{me} may not create roles (no CREATEROLE)"
+                # Only the SCRAM verifier goes to the server, never the password: a server
+                # logging DDL logs nothing a client could log in with.
+                verifier = psycopg2.extensions.encrypt_password(
+                    password, role, conn, "scram-sha-256"
+                )
+                with _alive_lock:
+                    _builders.add(db.name)
+                # No GRANT of any role to it: the builder has its own privileges and those
+                # of pg_database_owner in its own database only (none of
+                # pg_execute_server_program, pg_read_server_files, pg_write_server_files,
+                # pg_signal_backend, pg_monitor, ...).
+                steps = [
+                    sql.SQL(
+                        "create role {} login inherit nosuperuser nocreatedb nocreaterole "
+                        "noreplication nobypassrls password {} valid until {}"
+                    ).format(sql.Identifier(role), sql.Literal(verifier), sql.Literal(until))
+                ]
+                if not su:
+                    # Giving a database away takes membership in the new owner (the admin
+                    # gains the builder's rights, never the reverse).
+                    steps.append(
+                        sql.SQL("grant {} to {}").format(sql.Identifier(role), sql.Identifier(me))
+                    )
+                # As the database's owner it owns schema public (pg_database_owner) and may
+                # create schemas and trusted extensions in it, and nowhere else.
+                steps.append(
+                    sql.SQL("alter database {} owner to {}").format(
+                        sql.Identifier(db.name), sql.Identifier(role)
+                    )
+                )
+                # One round trip, one transaction: the role exists only if it owns the database.
+                cur.execute(sql.SQL("; ").join(steps))
+        return Builder(role, password, str(me), bool(su))
+
     def drop(self, name: str) -> None:
-        """Drop a scratch database; refuses any name without the scratch prefix."""
+        """Drop a scratch database (and its builder role); refuses any name without the
+        scratch prefix."""
         if not name.startswith(PREFIX):
             raise ScratchError(f"refusing to drop {name!r}: it is not a diffcheck scratch database")
         with pg.connection(self.admin_url, autocommit=True, role=self.label) as conn:
@@ -111,8 +185,16 @@ class ScratchServer:
                 cur.execute(
                     sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
                 )
-        with _alive_lock:
-            _alive.pop(name, None)
+                with _alive_lock:
+                    _alive.pop(name, None)
+                    had_builder = name in _builders
+                if had_builder:
+                    # After the database: the role owns it, and everything in it.
+                    cur.execute(
+                        sql.SQL("drop role if exists {}").format(sql.Identifier(builder_name(name)))
+                    )
+                    with _alive_lock:
+                        _builders.discard(name)
 
     def leftovers(self) -> list[tuple[str, dt.datetime | None]]:
         """Scratch databases on this server with their creation times (None if unreadable)."""
@@ -135,16 +217,13 @@ class ScratchServer:
             if created is None:
                 # A process killed between CREATE DATABASE and COMMENT leaves no comment;
                 # the name carries the creation time too.
-                stamp = name[len(PREFIX) : len(PREFIX) + 14]
-                try:
-                    created = dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-                except ValueError:
-                    created = None
+                created = _stamp(name)
             out.append((name, created))
         return out
 
     def clean(self, older_than: dt.timedelta) -> list[str]:
-        """Drop leftover scratch databases older than ``older_than``; returns their names."""
+        """Drop leftover scratch databases, then leftover builder roles, older than
+        ``older_than``; returns their names."""
         now = dt.datetime.now(dt.UTC)
         dropped = []
         for name, created in self.leftovers():
@@ -152,7 +231,35 @@ class ScratchServer:
             if created is not None and now - created >= older_than:
                 self.drop(name)
                 dropped.append(name)
+        for role in self._leftover_builders():
+            created = _stamp(role)
+            if created is not None and now - created >= older_than:
+                with pg.connection(self.admin_url, autocommit=True, role=self.label) as conn:
+                    with conn.cursor() as cur:
+                        try:
+                            cur.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+                        except psycopg2.Error as exc:  # e.g. still owns a younger database
+                            log.warning("could not drop builder role %s: %s", role, exc)
+                            continue
+                dropped.append(role)
         return dropped
+
+    def _leftover_builders(self) -> list[str]:
+        """Builder roles on this server, when the admin may drop roles at all."""
+        with pg.connection(self.admin_url, autocommit=True, role=self.label) as conn:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "select rolsuper or rolcreaterole from pg_roles where rolname = current_user"
+                )
+                row = cur.fetchone()
+                if not row or not row[0]:
+                    return []
+                cur.execute(
+                    "select rolname from pg_roles where starts_with(rolname, %s) "
+                    "and right(rolname, %s) = %s order by rolname",
+                    (PREFIX, len(BUILDER_SUFFIX), BUILDER_SUFFIX),
+                )
+                return [r[0] for r in cur.fetchall()]
 
     @contextmanager
     def database(self) -> Iterator[ScratchDB]:
@@ -165,6 +272,15 @@ class ScratchServer:
                 self.drop(db.name)
             except Exception as exc:  # never mask the original error with a cleanup error
                 log.warning("could not drop scratch database %s: %s", db.name, exc)
+
+
+def _stamp(name: str) -> dt.datetime | None:
+    """The creation time a scratch database's (or its builder's) name carries."""
+    stamp = name[len(PREFIX) : len(PREFIX) + 14]
+    try:
+        return dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
 
 
 def _drop_all_alive() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from . import dsn as dsnlib
 from . import sandbox
 from .errors import SchemaLoadError, SourceError
-from .loader import Prepared, load, prepare_all, session_settings
+from .loader import Guard, Prepared, load, prepare_all, session_settings
 from .pg import Connection
 
 Progress = Callable[[str], None]
@@ -37,8 +37,15 @@ class Source:
         """True when the source is a live database rather than something to build."""
         return False
 
-    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
-        """Build the schema into the empty database behind ``conn`` (autocommit)."""
+    def materialize(
+        self,
+        conn: Connection,
+        url: str,
+        progress: Progress | None = None,
+        guard: Guard | None = None,
+    ) -> None:
+        """Build the schema into the empty database behind ``conn`` (autocommit); ``guard``
+        neutralizes what a contained build's role may not run (see builder.py)."""
         raise NotImplementedError
 
     def content_key(self) -> str | None:
@@ -68,14 +75,20 @@ class SqlFilesSource(Source):
             self._prepared = prepare_all(self.loaded, trusted=self.trusted)
         return self._prepared
 
-    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
+    def materialize(
+        self,
+        conn: Connection,
+        url: str,
+        progress: Progress | None = None,
+        guard: Guard | None = None,
+    ) -> None:
         prepared = self.prepare()
         baseline = session_settings(conn)  # what the build set up for itself, kept per file
         total = len(prepared)
         for k, item in enumerate(prepared, 1):
             if progress:
                 progress(f"building scratch: file {k}/{total} {item.path}")
-            load(conn, item, baseline=baseline)
+            load(conn, item, baseline=baseline, guard=guard)
 
     def content_key(self) -> str:
         h = hashlib.sha256()
@@ -226,7 +239,13 @@ class ModelsSource(Source):
         self._meta = meta
         return meta
 
-    def materialize(self, conn: Connection, url: str, progress: Progress | None = None) -> None:
+    def materialize(
+        self,
+        conn: Connection,
+        url: str,
+        progress: Progress | None = None,
+        guard: Guard | None = None,
+    ) -> None:
         from sqlalchemy import create_engine, schema
         from sqlalchemy.pool import NullPool
 

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 
+from . import builder, engine, normalize, pg, scratch, stable
 from . import dsn as dsnlib
-from . import engine, normalize, pg, stable
 from .config import Settings
 from .errors import ConfigError, DiffcheckError, LockError
 from .scratch import ScratchDB, ScratchServer, server_for
@@ -58,6 +58,12 @@ class Workspace:
         self._server: ScratchServer | None = None
         self._owned: list[ScratchDB] = []
         self._live_major: int | None = None
+        self._noted: set[str] = set()  # notes on containment said so far (once each)
+        # A built scratch database's URL -> the URL its build ran with (the builder's):
+        # expression round trips there run the schema's code too (an index expression
+        # folds its immutable calls), so they run as the builder as well.
+        self._build_urls: dict[str, str] = {}
+        self._builders: dict[str, scratch.Builder] = {}  # its builder role, by scratch URL
 
     # -- lifecycle ------------------------------------------------------------------------
     def __enter__(self) -> Workspace:
@@ -145,21 +151,36 @@ class Workspace:
             return Side(source.url, source.label, scratch=False)
         db = self.new_scratch()
         started = time.monotonic()
-        with pg.connection(db.url, autocommit=True, role="scratch database") as conn:
-            source.materialize(conn, db.url, self.progress)
-        log.info("built %s in %.2fs", source.label, time.monotonic() - started)
+        # Schema files are untrusted: they run as the database's builder role where the
+        # server allows one (see builder.py), so no statement acts outside the database.
+        with builder.contained(
+            self.server(),
+            db,
+            trust=self.settings.trust_schema_sql,
+            quiet=self.settings.quiet,
+            noted=self._noted,
+        ) as how:
+            source.materialize(how.conn, how.url, self.progress, guard=how.guard)
+        self._build_urls[db.url] = how.url
+        if how.made is not None:
+            self._builders[db.url] = how.made
+        log.info("built %s in %.2fs (%s)", source.label, time.monotonic() - started, how.mode)
         return Side(db.url, source.label, scratch=True)
 
     def dump(self, url: str) -> str:
         """``pg_dump --schema-only`` text of a database (with privileges if compared)."""
         with pg.connection(url, autocommit=True) as conn:
             major = pg.server_major(conn)
-        return pg.pg_dump_schema(
+        script = pg.pg_dump_schema(
             url,
             major,
             privileges=self.settings.with_privileges,
             lock_timeout=self.settings.lock_timeout,
         )
+        made = self._builders.get(url)
+        if made is not None and made.role in script:
+            script = builder.as_admin_dump(script, made.role, made.admin)
+        return script
 
     def restore(self, script: str, label: str, *, restricted: bool = False) -> Side:
         """A new scratch database loaded from a pg_dump script (``restricted``: one read from
@@ -300,7 +321,8 @@ class Workspace:
         privileges = self.settings.with_privileges
         statements = engine.raw_diff(ia, ib, privileges=privileges)
         if statements and context is not None:
-            with pg.connection(context.url, role="scratch database") as conn:
+            url = self._build_urls.get(context.url, context.url)
+            with pg.connection(url, role="scratch database") as conn:
                 with conn.cursor() as cur:
                     pg.set_settings(cur, [self._lock_timeout()], local=False)
                 conn.commit()

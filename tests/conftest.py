@@ -46,11 +46,12 @@ def pg_url() -> Iterator[str]:
         stop()
 
 
-def private_cluster(extra: str = "") -> Iterator[str]:
+def private_cluster(extra: str = "", hba: str = "") -> Iterator[str]:
     """Admin URL of a throwaway cluster of the system's binaries, for a test that needs its
-    own server (``extra``: server options such as a tiny lock table); stopped afterwards."""
+    own server (``extra``: server options such as a tiny lock table; ``hba``: pg_hba.conf
+    lines placed first); stopped afterwards."""
     try:
-        got = pgserver._system_cluster(extra)
+        got = pgserver._system_cluster(extra, hba)
         why = "no initdb/pg_ctl for a private cluster"
     except (subprocess.CalledProcessError, OSError) as exc:
         got, why = None, f"cannot start a private cluster: {exc}"

@@ -21,8 +21,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _system_cluster(extra: str = "") -> tuple[str, Callable[[], None]] | None:
-    """A cluster of the system's binaries; ``extra`` adds server options (``-c name=value``)."""
+def _system_cluster(extra: str = "", hba: str = "") -> tuple[str, Callable[[], None]] | None:
+    """A cluster of the system's binaries; ``extra`` adds server options (``-c name=value``),
+    ``hba`` lines go first in pg_hba.conf (the first matching line decides)."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if not initdb or not pg_ctl:
         return None
@@ -42,6 +43,12 @@ def _system_cluster(extra: str = "") -> tuple[str, Callable[[], None]] | None:
          "--locale=C.UTF-8", "--no-sync"],
         check=True, capture_output=True,
     )
+    if hba:
+        conf = os.path.join(data, "pg_hba.conf")
+        with open(conf) as fh:
+            rest = fh.read()
+        with open(conf, "w") as fh:  # the file stays the server user's (root may write it)
+            fh.write(hba.rstrip("\n") + "\n" + rest)
     opts = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 " + extra)
     subprocess.run(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from ..scratch import BUILDER_SUFFIX, PREFIX
 from .bs_common import Touched, keeps, not_extension, qname, quote_ident, rows, user_schema
 from .common import refusal
 
@@ -98,11 +99,24 @@ left join lateral (
 ) e on true
 """
 
+
+def _as_connecting(name: str) -> str:
+    """``name``, or the inspecting role's name where it is a contained build's builder role
+    (builder.py): the builder sets default privileges for the objects it creates where the
+    connecting role used to, and its rows compare as the connecting role's, as before."""
+    is_builder = (
+        f"pg_catalog.starts_with({name}, '{PREFIX}')"
+        f" and pg_catalog.right({name}, {len(BUILDER_SUFFIX)}) = '{BUILDER_SUFFIX}'"
+    )
+    return f"case when {is_builder} then current_user::text else {name} end"
+
+
 # Default privileges: the raw entries (the role's own included: a global row may take them
 # away), and for a global row what a missing row stands for.
 _DEFAULT_ACLS = f"""
-select pg_catalog.pg_get_userbyid(d.defaclrole) as role, n.nspname as schema,
-    d.defaclobjtype::text as objtype, e.is_default, {_GRANTEE} as grantee,
+select {_as_connecting("pg_catalog.pg_get_userbyid(d.defaclrole)")} as role,
+    n.nspname as schema, d.defaclobjtype::text as objtype, e.is_default,
+    {_as_connecting(_GRANTEE)} as grantee,
     e.privilege_type as privilege, e.is_grantable as grantable
 from pg_catalog.pg_default_acl d
 left join pg_catalog.pg_namespace n on n.oid = d.defaclnamespace
