@@ -336,12 +336,27 @@ def _batches(statements: list[Statement]) -> Iterable[list[Statement]]:
         yield batch
 
 
+# A contained build's "permission denied" is the containment working, not a broken file: say
+# what the user can do about an object only a superuser may create (a C function, a base type).
+_CONTAINED_HINT = (
+    "the scratch build runs as an unprivileged role that owns only its database "
+    "(docs/safety.md); objects only a superuser may create need --trust-schema-sql"
+)
+
+
 def _error(
-    exc: psycopg2.Error, text: str, path: str, batch_text: str, base: int
+    exc: psycopg2.Error,
+    text: str,
+    path: str,
+    batch_text: str,
+    base: int,
+    contained: bool = False,
 ) -> SchemaLoadError:
     diag = exc.diag
     message = diag.message_primary or str(exc).strip().splitlines()[0]
     hint = diag.message_hint
+    if contained and exc.pgcode == "42501" and not hint:  # insufficient_privilege
+        hint = _CONTAINED_HINT
     pos = diag.statement_position
     if pos:
         # statement_position is 1-based within the query string we sent.
@@ -419,7 +434,7 @@ def load(
                     cur.execute(batch_text)
             except psycopg2.Error as exc:
                 if len(batch) == 1:
-                    raise _error(exc, text, path, batch_text, base) from None
+                    raise _error(exc, text, path, batch_text, base, guard is not None) from None
                 # The batch was rolled back as a whole: replay it one statement at a time, as
                 # psql -f runs a file. A statement that fails alone is the file's error, at
                 # its line (DDL naming a missing object has no position in the batch). When
@@ -431,7 +446,9 @@ def load(
                     try:
                         cur.execute(st.run_text)
                     except psycopg2.Error as inner:
-                        raise _error(inner, text, path, st.text, st.offset) from None
+                        raise _error(
+                            inner, text, path, st.text, st.offset, guard is not None
+                        ) from None
                 log.info(
                     "%s: a batch failed as a whole (%s); loaded statement by statement",
                     path,
