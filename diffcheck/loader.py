@@ -107,9 +107,7 @@ def _blank_meta_commands(text: str, path: str) -> str:
     try:
         tokens = pglast.parser.scan(blanked)
     except ParseError as exc:
-        message, offset = _parse_error(exc, blanked)
-        line, col = line_col(text, offset)
-        raise SchemaLoadError(message, path=path, line=line, column=col) from None
+        raise _load_error(exc, blanked, path, text) from None
     out = blanked
     for start, end in candidates:
         if any(t.start <= start <= t.end for t in tokens):
@@ -143,6 +141,16 @@ def _parse_error(exc: ParseError, text: str) -> tuple[str, int]:
     """(message, offset) of a pglast error; "at end of input" has no offset."""
     pos = exc.args[1] if len(exc.args) > 1 else None
     return str(exc.args[0]), len(text.rstrip()) if pos is None else int(pos)
+
+
+def _load_error(
+    exc: ParseError, parsed: str, path: str, source: str | None = None
+) -> SchemaLoadError:
+    """The load error of a pglast error in ``parsed``; its line and column are counted in
+    ``source`` (the text before blanking, same offsets) if given."""
+    message, offset = _parse_error(exc, parsed)
+    line, col = line_col(parsed if source is None else source, offset)
+    return SchemaLoadError(message, path=path, line=line, column=col)
 
 
 def _alone(node: ast.Node) -> bool:
@@ -182,9 +190,7 @@ def split(text: str, path: str, *, trees: bool = False) -> tuple[str, list[State
     try:
         slices = pglast.parser.split(text, with_parser=True, only_slices=True)
     except ParseError as exc:
-        message, pos = _parse_error(exc, text)
-        line, col = line_col(text, pos)
-        raise SchemaLoadError(message, path=path, line=line, column=col) from None
+        raise _load_error(exc, text, path) from None
     out = []
     for piece in slices:
         statement = text[piece]
@@ -224,9 +230,7 @@ def _split_json(text: str, path: str) -> list[Statement]:
     try:
         raw = pglast.parser.parse_sql_json(text)
     except ParseError as exc:
-        message, pos = _parse_error(exc, text)
-        line, col = line_col(text, pos)
-        raise SchemaLoadError(message, path=path, line=line, column=col) from None
+        raise _load_error(exc, text, path) from None
     stmts = json.loads(raw).get("stmts", [])
     size = len(text.encode()) if not text.isascii() else len(text)
     bounds: list[int] = []

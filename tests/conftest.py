@@ -96,31 +96,56 @@ def _no_scratch_left(request: pytest.FixtureRequest) -> Iterator[None]:
         assert not left, f"scratch databases left behind: {sorted(left)}"
 
 
-def no_scratch_created(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """A per-module replacement for ``_no_scratch_left`` (see test_models, test_sources).
+class ScratchWatch:
+    """Records each scratch database created while it is installed (``ScratchServer.create``
+    patched): ``names`` in creation order, ``where`` as (admin URL, name) pairs."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from diffcheck import scratch
+
+        self.names: list[str] = []
+        self.where: list[tuple[str, str]] = []
+        original = scratch.ScratchServer.create
+
+        def create(server: scratch.ScratchServer) -> scratch.ScratchDB:
+            db = original(server)
+            self.names.append(db.name)
+            self.where.append((server.admin_url, db.name))
+            return db
+
+        monkeypatch.setattr(scratch.ScratchServer, "create", create)
+
+    def left_behind(self) -> list[str]:
+        """The recorded scratch databases that still exist."""
+        from diffcheck import pg
+
+        left = []
+        for admin_url, name in self.where:
+            with pg.connection(admin_url, autocommit=True) as conn, conn.cursor() as cur:
+                cur.execute("select 1 from pg_database where datname = %s", (name,))
+                if cur.fetchone():
+                    left.append(name)
+        return left
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Scratch databases created during the test (a desired build creates one)."""
+    return ScratchWatch(monkeypatch).names
+
+
+def no_scratch_created(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """A per-module replacement for ``_no_scratch_left`` (see test_models, test_sources,
+    test_sandbox_hostile, test_untrusted_plans); yields the names of the scratch databases
+    the test creates.
 
     conftest's check lists every scratch database on the test server, which fails whenever
     another process is mid-command on a shared DIFFCHECK_TEST_DSN and misses other servers.
     This one records the scratch databases the test creates, on any server (the embedded
     one included), and asserts that none of them exists afterwards."""
-    from diffcheck import pg, scratch
-
-    created: list[tuple[str, str]] = []
-    original = scratch.ScratchServer.create
-
-    def create(self: scratch.ScratchServer) -> scratch.ScratchDB:
-        db = original(self)
-        created.append((self.admin_url, db.name))
-        return db
-
-    monkeypatch.setattr(scratch.ScratchServer, "create", create)
-    yield
-    left = []
-    for admin_url, name in created:
-        with pg.connection(admin_url, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (name,))
-            if cur.fetchone():
-                left.append(name)
+    watch = ScratchWatch(monkeypatch)
+    yield watch.names
+    left = watch.left_behind()
     assert not left, f"scratch databases left behind: {left}"
 
 
@@ -143,6 +168,29 @@ class DB:
         with contextlib.closing(psycopg2.connect(self.url)) as conn, conn.cursor() as cur:
             cur.execute(text, params)
             return list(cur.fetchall())
+
+
+@contextlib.contextmanager
+def throwaway_database(admin_url: str, text: str | None = None) -> Iterator[DB]:
+    """A new test database on the server at ``admin_url`` (``text`` run in it first), dropped
+    (with force) when the block ends; for module fixtures and other servers than make_db's."""
+    name = TEST_DB_PREFIX + secrets.token_hex(5)
+    with contextlib.closing(psycopg2.connect(admin_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    db = DB(name, dsnlib.with_dbname(admin_url, name))
+    try:
+        if text:
+            db.execute(text)
+        yield db
+    finally:
+        with contextlib.closing(psycopg2.connect(admin_url)) as conn:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+                )
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -22,10 +21,8 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extras
 import pytest
-from conftest import TEST_DB_PREFIX, private_cluster, scratch_dbs
-from psycopg2 import sql
+from conftest import private_cluster, scratch_dbs, throwaway_database
 
-from diffcheck import dsn as dsnlib
 from diffcheck import engine
 from diffcheck import plan as planlib
 from diffcheck.cli import main
@@ -160,25 +157,8 @@ def _cli(*args: str, cwd: Path) -> tuple[int, str, str]:
 
 @contextlib.contextmanager
 def _database(admin_url: str, text: str) -> Iterator[str]:
-    name = TEST_DB_PREFIX + secrets.token_hex(5)
-    with contextlib.closing(psycopg2.connect(admin_url)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = dsnlib.with_dbname(admin_url, name)
-    try:
-        with contextlib.closing(psycopg2.connect(url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(text)
-        yield url
-    finally:
-        with contextlib.closing(psycopg2.connect(admin_url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-                )
+    with throwaway_database(admin_url, text) as db:
+        yield db.url
 
 
 class StdPlan:

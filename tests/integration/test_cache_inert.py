@@ -14,24 +14,9 @@ from typing import Any
 import pytest
 from conftest import CORPUS
 
-from diffcheck import cache, engine, pg, scratch
+from diffcheck import cache, engine, pg
 
 SCHEMA = "create table public.t (id int primary key, v text);\n"
-
-
-@pytest.fixture
-def builds(monkeypatch) -> list[str]:
-    """Scratch databases created during the test (a desired build creates one)."""
-    made: list[str] = []
-    original = scratch.ScratchServer.create
-
-    def create(self: scratch.ScratchServer) -> scratch.ScratchDB:
-        db = original(self)
-        made.append(db.name)
-        return db
-
-    monkeypatch.setattr(scratch.ScratchServer, "create", create)
-    return made
 
 
 class _System:
@@ -103,9 +88,7 @@ def test_planted_entry_runs_nothing_and_the_check_is_right(
     [lambda b: b[: len(b) // 2], lambda b: os.urandom(len(b)), lambda b: b""],
     ids=["truncated", "random-bytes", "empty"],
 )
-def test_truncated_or_random_entry_is_a_miss_with_one_warning(
-    run_cli, make_db, tmp_path, content
-):
+def test_truncated_or_random_entry_is_a_miss_with_one_warning(run_cli, make_db, tmp_path, content):
     args, env, entry = _setup(run_cli, make_db, tmp_path, SCHEMA)
     entry.write_bytes(content(entry.read_bytes()))
     run = run_cli(*args, env=env)

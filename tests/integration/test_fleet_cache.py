@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, schema_files
 
-from diffcheck import scratch
-
 SCHEMA = ROOT / "schema"
 DRIFT = "alter table prop_trading_model.positions drop column updated_at"
 
@@ -20,21 +18,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def builds(monkeypatch) -> list[str]:
-    """Scratch databases created during the test (each desired build creates one)."""
-    made: list[str] = []
-    original = scratch.ScratchServer.create
-
-    def create(self: scratch.ScratchServer) -> scratch.ScratchDB:
-        db = original(self)
-        made.append(db.name)
-        return db
-
-    monkeypatch.setattr(scratch.ScratchServer, "create", create)
-    return made
 
 
 def _targets(tmp_path: Path, *urls: str) -> Path:

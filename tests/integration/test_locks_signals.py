@@ -247,6 +247,26 @@ def _poll(condition, timeout: float = 10) -> None:
 
 # --- signals ----------------------------------------------------------------------------------
 
+
+def _signal_once(
+    proc: subprocess.Popen[str], condition, timeout: float, signum: int
+) -> tuple[str, str, float]:
+    """Wait (up to ``timeout``) until ``condition`` holds, send ``signum``; the process's
+    output and the seconds it took to exit after the signal."""
+    _wait_until(condition, timeout, proc)
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    return out, err, time.monotonic() - sent
+
+
+def _assert_exited_at_once(
+    proc: subprocess.Popen[str], out: str, err: str, elapsed: float, code: int, name: str
+) -> None:
+    assert proc.returncode == code, (out, err)
+    assert elapsed < 2, f"exited {elapsed:.2f}s after {name}"
+
+
 SIGNALS = [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")]
 
 
@@ -258,18 +278,14 @@ def test_a_signal_ends_check_waiting_on_a_lock(
         proc = _start(["check", "--live", live, "--no-cache", "--lock-timeout", "120"], project)
         # Live's inspection waits on the lock while the desired side's scratch database
         # exists: both must be cleaned up.
-        _wait_until(
+        out, err, elapsed = _signal_once(
+            proc,
             lambda: _diffcheck_backends(cluster, "wait_event_type = 'Lock'")
             and scratch_dbs(cluster),
             60,
-            proc,
+            signum,
         )
-        sent = time.monotonic()
-        proc.send_signal(signum)
-        out, err = proc.communicate(timeout=30)
-        elapsed = time.monotonic() - sent
-    assert proc.returncode == code, (out, err)
-    assert elapsed < 2, f"exited {elapsed:.2f}s after {name}"
+    _assert_exited_at_once(proc, out, err, elapsed, code, name)
     assert err.splitlines() == [f"error: interrupted ({name})"], err
     _assert_nothing_left(cluster)
 
@@ -280,21 +296,17 @@ def test_sigterm_ends_plan_while_pg_dump_waits(cluster: str, live: str, project:
     with locked(live, "public.plain"):
         proc = _start(["plan", "--live", live, "-o", "plans/p.sql", "--lock-timeout", "120"],
                       project)
-        _wait_until(
+        out, err, elapsed = _signal_once(
+            proc,
             lambda: _query(
                 cluster,
                 "select 1 from pg_stat_activity where application_name = 'pg_dump' "
                 "and wait_event_type = 'Lock'",
             ),
             120,
-            proc,
+            signal.SIGTERM,
         )
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-        elapsed = time.monotonic() - sent
-    assert proc.returncode == 143, (out, err)
-    assert elapsed < 2, f"exited {elapsed:.2f}s after SIGTERM"
+    _assert_exited_at_once(proc, out, err, elapsed, 143, "SIGTERM")
     assert err.splitlines() == ["error: interrupted (SIGTERM)"], err
     assert not (project / "plans" / "p.sql").exists()
     _assert_nothing_left(cluster)
@@ -313,19 +325,15 @@ def test_sigterm_after_commit_reports_what_was_committed(
              "--lock-timeout", "120", "--retries", "0"],
             project,
         )
-        _wait_until(
+        out, err, elapsed = _signal_once(
+            proc,
             lambda: _diffcheck_backends(
                 cluster, "wait_event_type = 'Lock' and query ilike 'create index concurrently%'"
             ),
             120,
-            proc,
+            signal.SIGTERM,
         )
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-        elapsed = time.monotonic() - sent
-    assert proc.returncode == 143, (out, err)
-    assert elapsed < 2, f"exited {elapsed:.2f}s after SIGTERM"
+    _assert_exited_at_once(proc, out, err, elapsed, 143, "SIGTERM")
     lines = err.splitlines()
     assert len(lines) == 1, err
     rows = _query(live, "select id, status from diffcheck.history")

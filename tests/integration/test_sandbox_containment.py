@@ -22,6 +22,14 @@ from diffcheck import dsn as dsnlib
 from diffcheck.scratch import BUILDER_SUFFIX, PREFIX
 
 
+def _execute(url: str, statement: sql.Composable | str) -> None:
+    """Run one statement with autocommit on the server at ``url``."""
+    with contextlib.closing(psycopg2.connect(url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(statement)
+
+
 def builder_roles(url: str) -> set[str]:
     """Builder roles on the server at ``url``."""
     with contextlib.closing(psycopg2.connect(url)) as conn, conn.cursor() as cur:
@@ -72,6 +80,19 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def _check(
+    run_cli: Callable[..., Run],
+    live: str,
+    desired: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> Run:
+    """``diffcheck check`` of ``live`` against the schema folder ``desired``, uncached."""
+    return run_cli(
+        "check", "--live", live, "--desired", str(desired), "--no-cache", *extra, env=env
+    )
+
+
 def _hostile(body: str, how: str = "default") -> str:
     """Six lines: a volatile function running ``body`` (a non-volatile one may not run DDL),
     an immutable one calling it, and a statement on line 6 that calls that at DDL time: an
@@ -109,7 +130,7 @@ def test_ddl_time_code_cannot_create_a_role(
 ) -> None:
     live = make_db()
     desired = _write(tmp_path, _create_role_at_ddl_time(tag, how))
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert not role_exists(pg_url, tag), "a schema file created a role on the server"
     # The build fails at the statement that ran the code, one line naming file and line.
     assert run.code == 1, run.out + run.err
@@ -119,16 +140,10 @@ def test_ddl_time_code_cannot_create_a_role(
     assert len(run.err.strip().splitlines()) == 1, run.err
     # The same file built unconfined does create the role: the code really runs at DDL time.
     try:
-        trusted = run_cli(
-            "check", "--live", live.url, "--desired", str(desired), "--no-cache",
-            env={"DIFFCHECK_TRUST_SCHEMA_SQL": "1"},
-        )  # fmt: skip
+        trusted = _check(run_cli, live.url, desired, env={"DIFFCHECK_TRUST_SCHEMA_SQL": "1"})
         assert role_exists(pg_url, tag), trusted.out + trusted.err
     finally:
-        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(tag)))
+        _execute(pg_url, sql.SQL("drop role if exists {}").format(sql.Identifier(tag)))
 
 
 def test_reset_role_does_not_escape_a_login_builder(
@@ -149,7 +164,7 @@ def test_reset_role_does_not_escape_a_login_builder(
     )
     live = make_db()
     desired = _write(tmp_path, text)
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert not marker.exists(), "a schema file ran a program on the server"
     assert not role_exists(pg_url, tag)
     assert run.code == 1, run.out + run.err
@@ -171,7 +186,7 @@ def test_build_runs_as_the_builder_session(
     )
     live = make_db()
     desired = _write(tmp_path, text)
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert run.code == 2, run.out + run.err
     words = set(run.out.replace('"', " ").split())
     session = [w for w in words if w.startswith(PREFIX)]
@@ -210,7 +225,7 @@ def test_ownership_and_extensions_keep_loading(
     )
     desired = _write(tmp_path, text)
     for extra in ((), ("--with-privileges",)):
-        run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache", *extra)
+        run = _check(run_cli, live.url, desired, *extra)
         assert run.code == 0, run.out + run.err
 
 
@@ -222,15 +237,12 @@ def test_network_extensions_are_refused(
 ) -> None:
     live = make_db()
     desired = _write(tmp_path, "create table public.t (id int);\ncreate extension dblink;\n")
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert run.code == 1, run.out + run.err
     assert 'hostile.sql:2:1: extension "dblink"' in run.err, run.err
     assert len(run.err.strip().splitlines()) <= 2, run.err  # the error and its hint
     # The escape hatch builds as the connecting role, which may create it.
-    trusted = run_cli(
-        "check", "--live", live.url, "--desired", str(desired), "--no-cache",
-        env={"DIFFCHECK_TRUST_SCHEMA_SQL": "1"},
-    )  # fmt: skip
+    trusted = _check(run_cli, live.url, desired, env={"DIFFCHECK_TRUST_SCHEMA_SQL": "1"})
     assert trusted.code == 2, trusted.out + trusted.err
     assert "dblink" in trusted.out
 
@@ -239,19 +251,13 @@ def test_network_extensions_are_refused(
 def createdb_role(pg_url: str) -> Iterator[str]:
     """A URL of a role with LOGIN and CREATEDB but neither CREATEROLE nor SUPERUSER."""
     name = "dc_contain_" + secrets.token_hex(4)
-    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("create role {} login createdb").format(sql.Identifier(name)))
+    _execute(pg_url, sql.SQL("create role {} login createdb").format(sql.Identifier(name)))
     kw = dict(psycopg2.extensions.parse_dsn(pg_url))
     kw["user"] = name
     try:
         yield str(psycopg2.extensions.make_dsn(**kw))
     finally:
-        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(sql.SQL("drop role {}").format(sql.Identifier(name)))
+        _execute(pg_url, sql.SQL("drop role {}").format(sql.Identifier(name)))
 
 
 def test_without_createrole_the_build_runs_as_itself(
@@ -265,30 +271,24 @@ def test_without_createrole_the_build_runs_as_itself(
     """A CREATEDB role without CREATEROLE checks as before and says, once, that the build is
     not contained by a separate role; --quiet leaves the note out."""
     name = "dctest_" + secrets.token_hex(5)
-    with contextlib.closing(psycopg2.connect(createdb_role)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    _execute(createdb_role, sql.SQL("create database {}").format(sql.Identifier(name)))
     live = dsnlib.with_dbname(createdb_role, name)
     try:
         desired = _write(tmp_path, _create_role_at_ddl_time(tag, "default"))
-        run = run_cli("check", "--live", live, "--desired", str(desired), "--no-cache")
+        run = _check(run_cli, live, desired)
         assert run.code == 1, run.out + run.err  # no CREATEROLE: the role itself is refused
         assert not role_exists(pg_url, tag)
         (desired / "hostile.sql").write_text("create table public.t (id int);\n")
-        run = run_cli("check", "--live", live, "--desired", str(desired), "--no-cache")
+        run = _check(run_cli, live, desired)
         assert run.code == 2, run.out + run.err
         notes = [line for line in run.err.splitlines() if "not contained" in line]
         assert len(notes) == 1 and "no CREATEROLE" in notes[0], run.err
-        quiet = run_cli("check", "--live", live, "--desired", str(desired), "--no-cache", "-q")
+        quiet = _check(run_cli, live, desired, "-q")
         assert quiet.code == 2 and "not contained" not in quiet.err, quiet.err
     finally:
-        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(
-                    sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
-                )
+        _execute(
+            pg_url, sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
 
 
 def test_clean_drops_leftover_builder_roles(
@@ -298,11 +298,8 @@ def test_clean_drops_leftover_builder_roles(
     young one is kept."""
     old = f"{PREFIX}20000101000000_{secrets.token_hex(4)}{BUILDER_SUFFIX}"
     young = f"{PREFIX}29990101000000_{secrets.token_hex(4)}{BUILDER_SUFFIX}"
-    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for name in (old, young):
-                cur.execute(sql.SQL("create role {}").format(sql.Identifier(name)))
+    for name in (old, young):
+        _execute(pg_url, sql.SQL("create role {}").format(sql.Identifier(name)))
     try:
         live = make_db()
         run = run_cli("clean", "--live", live.url, "--older-than", "60")
@@ -311,11 +308,8 @@ def test_clean_drops_leftover_builder_roles(
         assert not role_exists(pg_url, old)
         assert role_exists(pg_url, young)
     finally:
-        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                for name in (old, young):
-                    cur.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(name)))
+        for name in (old, young):
+            _execute(pg_url, sql.SQL("drop role if exists {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="module")
@@ -332,13 +326,10 @@ def test_refused_login_falls_back_to_set_role(
     statements and plain code still cannot create roles) and says once that containment is
     partial; no builder role or scratch database is left."""
     url = refusing_cluster
-    with contextlib.closing(psycopg2.connect(url)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("create database live")
+    _execute(url, "create database live")
     live = dsnlib.with_dbname(url, "live")
     desired = _write(tmp_path, _create_role_at_ddl_time(tag, "default"))
-    run = run_cli("check", "--live", live, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live, desired)
     assert run.code == 1 and "permission denied to create role" in run.err, run.err
     assert not role_exists(url, tag)
     warnings = [line for line in run.err.splitlines() if "containment is partial" in line]
@@ -350,7 +341,7 @@ def test_refused_login_falls_back_to_set_role(
         "create table public.t (id int);\nalter table public.t owner to postgres;\n"
         "begin;\ncreate extension pgstattuple;\ncreate table public.u (id int);\ncommit;\n"
     )
-    run = run_cli("check", "--live", live, "--desired", str(desired), "--no-cache", "-q")
+    run = _check(run_cli, live, desired, "-q")
     assert run.code == 2, run.out + run.err
     assert "pgstattuple" in run.out and '"public"."u"' in run.out, run.out
     assert "containment is partial" in run.err  # said even with --quiet
@@ -370,13 +361,10 @@ def test_password_login_contains_the_build(
 ) -> None:
     """With password authentication the builder logs in with its one-time password."""
     url = password_cluster
-    with contextlib.closing(psycopg2.connect(url)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("create database live")
+    _execute(url, "create database live")
     live = dsnlib.with_dbname(url, "live")
     desired = _write(tmp_path, "create table public.t (id int);\n")
-    run = run_cli("check", "--live", live, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live, desired)
     assert run.code == 2, run.out + run.err
     assert "containment" not in run.err and "note:" not in run.err, run.err
     assert builder_roles(url) == set()
@@ -402,7 +390,7 @@ def test_expression_round_trips_run_as_the_builder(
     )
     live = make_db("create table public.t (id int, constraint c check (id + 1 > 0));")
     desired = _write(tmp_path, _hostile(body, "check"))
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert not marker.exists(), "a round trip ran schema code as the admin"
     assert run.code == 2, run.out + run.err
     assert "f()" in run.out, run.out
@@ -422,14 +410,14 @@ def test_superuser_extension_inside_a_transaction_is_refused_clearly(
         tmp_path,
         "begin;\ncreate extension pg_trgm;\ncreate extension pgstattuple;\ncommit;\n",
     )
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert run.code == 1, run.out + run.err
     assert "hostile.sql:3:1: this statement needs the connecting role" in run.err, run.err
     assert "move it before BEGIN" in run.err
     (desired / "hostile.sql").write_text(
         "create extension pgstattuple;\nbegin;\ncreate extension pg_trgm;\ncommit;\n"
     )
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert run.code == 2, run.out + run.err
     assert "pgstattuple" in run.out and "pg_trgm" in run.out
 
@@ -453,18 +441,12 @@ def test_event_triggers_do_not_fire_during_the_load(
         "create event trigger et on ddl_command_end execute function public.et();\n"
         "create table public.t (id int);\n",
     )
-    run = run_cli("check", "--live", live.url, "--desired", str(desired), "--no-cache")
+    run = _check(run_cli, live.url, desired)
     assert run.code == 1, run.out + run.err
     assert "hostile.sql:3" in run.err and "event trigger" in run.err, run.err
     try:
-        trusted = run_cli(
-            "check", "--live", live.url, "--desired", str(desired), "--no-cache",
-            env={"DIFFCHECK_TRUST_SCHEMA_SQL": "1"},
-        )  # fmt: skip
+        trusted = _check(run_cli, live.url, desired, env={"DIFFCHECK_TRUST_SCHEMA_SQL": "1"})
         assert trusted.code == 2, trusted.out + trusted.err
         assert not role_exists(pg_url, tag), "an event trigger fired during the load"
     finally:
-        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(tag)))
+        _execute(pg_url, sql.SQL("drop role if exists {}").format(sql.Identifier(tag)))

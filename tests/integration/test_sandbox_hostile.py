@@ -15,31 +15,12 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from conftest import DB, Run
+from conftest import DB, Run, no_scratch_created
 
-from diffcheck import loader, pg, scratch
+from diffcheck import loader, pg
 from diffcheck import precommit as precommit_mod
 
-
-@pytest.fixture(autouse=True)
-def scratch_created(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Names of the scratch databases a test creates; each must be gone afterwards."""
-    created: list[tuple[str, str]] = []
-    original = scratch.ScratchServer.create
-
-    def create(self: scratch.ScratchServer) -> scratch.ScratchDB:
-        db = original(self)
-        created.append((self.admin_url, db.name))
-        return db
-
-    monkeypatch.setattr(scratch.ScratchServer, "create", create)
-    names: list[str] = []
-    yield names
-    names.extend(name for _, name in created)
-    for admin_url, name in created:
-        with pg.connection(admin_url, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (name,))
-            assert cur.fetchone() is None, f"scratch database left behind: {name}"
+scratch_created = pytest.fixture(autouse=True, name="scratch_created")(no_scratch_created)
 
 
 def _admin(pg_url: str, query: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:

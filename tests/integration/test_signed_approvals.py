@@ -6,20 +6,15 @@ principal, and a hand-added DELETE is never covered by ``all``."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import re
-import secrets
 import shutil
 import subprocess
 from pathlib import Path
 
-import psycopg2
 import pytest
-from conftest import DB, TEST_DB_PREFIX
-from psycopg2 import sql
+from conftest import throwaway_database
 
-from diffcheck import dsn as dsnlib
 from diffcheck import plan as planlib
 from diffcheck.cli import main
 
@@ -68,24 +63,19 @@ class Setup:
         return dest / "plans" / "p.sql"
 
 
+def _approve_signed(run_cli, path: Path, key: Path):
+    """Approve ``path`` as alice for ALLOW, signed with ``key``; the approval succeeds."""
+    r = run_cli("approve", str(path), "--by", "alice", "--allow-hazard", ALLOW, "--key", str(key))
+    assert r.code == 0, (r.out, r.err)
+    return r
+
+
 @pytest.fixture(scope="module")
 def setup(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Setup:
     s = Setup(tmp_path_factory.mktemp("signed"))
-    name = TEST_DB_PREFIX + secrets.token_hex(5)
-    with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    url = dsnlib.with_dbname(pg_url, name)
-    try:
-        DB(name, url).execute(BEFORE)
+    with throwaway_database(pg_url, BEFORE) as db:
         out = str(s.plans / "p.sql")
-        assert main(["plan", "--live", url, "--desired", str(s.after), "-o", out]) == 0
-    finally:
-        with contextlib.closing(psycopg2.connect(pg_url)) as conn:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute(sql.SQL("drop database {} with (force)").format(sql.Identifier(name)))
+        assert main(["plan", "--live", db.url, "--desired", str(s.after), "-o", out]) == 0
     assert planlib.load(s.plans / "p.sql").hazard_codes() == set(ALLOW.split(","))
     return s
 
@@ -109,9 +99,7 @@ def test_signed_approval_applies_and_history_shows_the_principal(
     setup, make_db, run_cli, tmp_path
 ):
     path = setup.copy(tmp_path)
-    r = run_cli("approve", str(path), "--by", "alice", "--allow-hazard", ALLOW,
-                "--key", str(setup.alice))
-    assert r.code == 0, (r.out, r.err)
+    r = _approve_signed(run_cli, path, setup.alice)
     assert "(signed," in r.out and "not signed" not in r.err
     approval = _approval(path)
     assert approval["by"] == "alice" and approval["allow"] == sorted(ALLOW.split(","))
@@ -196,9 +184,7 @@ def test_hand_written_unsigned_approval_is_refused(setup, make_db, run_cli, tmp_
 
 def test_foreign_signed_approval_is_refused(setup, make_db, run_cli, tmp_path):
     path = setup.copy(tmp_path)
-    r = run_cli("approve", str(path), "--by", "alice", "--allow-hazard", ALLOW,
-                "--key", str(setup.mallory))
-    assert r.code == 0, (r.out, r.err)
+    _approve_signed(run_cli, path, setup.mallory)
     _refused(run_cli, make_db, path, setup.signers, "not signed by an allowed signer")
 
 
@@ -214,9 +200,7 @@ def test_approval_edited_after_signing_is_refused(
     setup, make_db, run_cli, tmp_path, field, value
 ):
     path = setup.copy(tmp_path)
-    r = run_cli("approve", str(path), "--by", "alice", "--allow-hazard", ALLOW,
-                "--key", str(setup.alice))
-    assert r.code == 0, (r.out, r.err)
+    _approve_signed(run_cli, path, setup.alice)
     data = _approval(path)
     data[field] = value
     _set_approval(path, data)
@@ -225,9 +209,7 @@ def test_approval_edited_after_signing_is_refused(
 
 def test_garbage_signature_is_refused_as_forged(setup, make_db, run_cli, tmp_path):
     path = setup.copy(tmp_path)
-    r = run_cli("approve", str(path), "--by", "alice", "--allow-hazard", ALLOW,
-                "--key", str(setup.alice))
-    assert r.code == 0, (r.out, r.err)
+    _approve_signed(run_cli, path, setup.alice)
     data = _approval(path)
     data["sig"] = "Zm9yZ2VkIHNpZ25hdHVyZQ=="
     _set_approval(path, data)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from conftest import DB, TEST_DB_PREFIX
+from conftest import DB, TEST_DB_PREFIX, no_scratch_created
 from psycopg2 import sql
 
 from diffcheck import dsn as dsnlib
@@ -31,25 +31,7 @@ create index t_a on public.t (a);
 ALLOW = "BLOCKS_READS,BLOCKS_WRITES,BUILDS_INDEX"
 
 
-@pytest.fixture(autouse=True)
-def scratch_created(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Names of the scratch databases a test creates; each must be gone afterwards."""
-    created: list[tuple[str, str]] = []
-    original = scratch.ScratchServer.create
-
-    def create(self: scratch.ScratchServer) -> scratch.ScratchDB:
-        db = original(self)
-        created.append((self.admin_url, db.name))
-        return db
-
-    monkeypatch.setattr(scratch.ScratchServer, "create", create)
-    names: list[str] = []
-    yield names
-    names.extend(name for _, name in created)
-    for admin_url, name in created:
-        with pg.connection(admin_url, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("select 1 from pg_database where datname = %s", (name,))
-            assert cur.fetchone() is None, f"scratch database left behind: {name}"
+scratch_created = pytest.fixture(autouse=True, name="scratch_created")(no_scratch_created)
 
 
 def _admin(pg_url: str, query: sql.Composable | str) -> list[tuple[object, ...]]:
